@@ -1,0 +1,9 @@
+DROP TABLE audit_events;
+DROP TABLE idempotency_keys;
+DROP TABLE ticket_comments;
+DROP TABLE tickets;
+DROP TABLE ticket_counters;
+DROP TABLE services;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE organizations;

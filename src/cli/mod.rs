@@ -1,0 +1,150 @@
+//! Command line: parse, load settings, dispatch. One file per subcommand.
+
+mod demo;
+mod init;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::startup::{open_db, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "spbe-desk",
+    version,
+    about = "Two-tier SPBE service desk daemon"
+)]
+struct Cli {
+    /// Settings file layered over the defaults (also SPBE_DESK_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon.
+    Serve {
+        /// Load the demo city first and print its tokens.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the admin user if missing and print a new API token for it (last line).
+    Init {
+        #[arg(long, value_name = "EMAIL")]
+        admin_email: String,
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+        /// Code of the Dinas organization the admin belongs to (created if missing).
+        #[arg(long, default_value = "DISKOMINFO")]
+        org_code: String,
+        #[arg(long, default_value = "Dinas Komunikasi dan Informatika")]
+        org_name: String,
+    },
+    /// Load a small demo city, print tokens for its users, and run the daemon.
+    Demo {
+        /// Load and print tokens, then exit instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("spbe-desk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&settings.log);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("spbe-desk: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spbe-desk: {}", crate::error::error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match command {
+        Command::Migrate => {
+            open_db(&settings).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Init {
+            admin_email,
+            admin_name,
+            org_code,
+            org_name,
+        } => {
+            let db = open_db(&settings).await?;
+            let now = clock.now();
+            let token = tokio::task::spawn_blocking(move || {
+                init::run(&db, &admin_email, &admin_name, &org_code, &org_name, now)
+            })
+            .await??;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo { no_serve } => {
+            let db = open_db(&settings).await?;
+            demo_then(db, settings, clock, !no_serve).await
+        }
+        Command::Serve { demo } => {
+            let db = open_db(&settings).await?;
+            if demo {
+                return demo_then(db, settings, clock, true).await;
+            }
+            serve(db, settings, clock).await
+        }
+    }
+}
+
+async fn demo_then(
+    db: crate::db::Db,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    serve_after: bool,
+) -> anyhow::Result<()> {
+    let now = clock.now();
+    let db2 = db.clone();
+    let tokens = tokio::task::spawn_blocking(move || demo::load(&db2, now)).await??;
+    demo::print(&tokens, &settings)?;
+    if serve_after {
+        serve(db, settings, clock).await
+    } else {
+        Ok(())
+    }
+}
+
+async fn serve(db: crate::db::Db, settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let bind = settings.http.bind.clone();
+    let app = Application::build_with_db(settings, clock, db)?;
+    tracing::info!(%bind, port = app.port(), "spbe-desk listening");
+    app.run_until_stopped().await?;
+    tracing::info!("spbe-desk stopped");
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Layered settings: the defaults compiled in from `config/default.toml`, then one file
+//! (`--config`, `SPBE_DESK_CONFIG`, or `config/default.toml` in the working directory),
+//! then `SPBE_DESK_<SECTION>__<KEY>` environment variables. Every value is checked at start
+//! and an error names the key that is wrong.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+pub const ENV_PREFIX: &str = "SPBE_DESK_";
+
+#[derive(Clone, Deserialize)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub tickets: TicketSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_seconds: u64,
+}
+
+// The URL can hold a password; keep it out of debug output and logs.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &crate::db::redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    pub bind: String,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TicketSettings {
+    pub number_prefix: String,
+    pub timezone: String,
+    pub max_backdate_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration key {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+    #[error("configuration file {0} does not exist")]
+    Missing(PathBuf),
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Loads settings. `file` is the `--config` argument; without it `SPBE_DESK_CONFIG`
+    /// is used, then `config/default.toml` if present in the working directory.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let env_file = std::env::var_os("SPBE_DESK_CONFIG").map(PathBuf::from);
+        let chosen = file.map(Path::to_path_buf).or(env_file);
+        let mut fig = Figment::from(Toml::string(DEFAULTS));
+        match chosen {
+            Some(p) if !p.exists() => return Err(ConfigError::Missing(p)),
+            Some(p) => fig = fig.merge(Toml::file(p)),
+            None => {
+                let local = Path::new("config/default.toml");
+                if local.exists() {
+                    fig = fig.merge(Toml::file(local));
+                }
+            }
+        }
+        fig = fig.merge(Env::prefixed(ENV_PREFIX).ignore(&["config"]).split("__"));
+        Self::from_figment(fig)
+    }
+
+    pub fn from_figment(fig: Figment) -> Result<Settings, ConfigError> {
+        let s: Settings = fig.extract().map_err(Box::new)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The compiled-in defaults with the given overrides, e.g. for tests.
+    pub fn defaults_with(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut fig = Figment::from(Toml::string(DEFAULTS));
+        for (k, v) in overrides {
+            fig = fig.merge((*k, *v));
+        }
+        Self::from_figment(fig)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        crate::db::DbUrl::parse(&self.database.url).map_err(|m| invalid("database.url", m))?;
+        if !(1..=512).contains(&self.database.pool_size) {
+            return Err(invalid("database.pool_size", "must be between 1 and 512"));
+        }
+        if self.database.connect_timeout_seconds == 0 {
+            return Err(invalid(
+                "database.connect_timeout_seconds",
+                "must be positive",
+            ));
+        }
+        self.http.bind.parse::<SocketAddr>().map_err(|e| {
+            invalid(
+                "http.bind",
+                format!("{:?} is not HOST:PORT: {e}", self.http.bind),
+            )
+        })?;
+        if self.http.max_body_bytes < 1024 {
+            return Err(invalid("http.max_body_bytes", "must be at least 1024"));
+        }
+        let p = &self.tickets.number_prefix;
+        if p.is_empty()
+            || p.len() > 16
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            return Err(invalid(
+                "tickets.number_prefix",
+                "must be 1 to 16 characters of A-Z and 0-9",
+            ));
+        }
+        self.ticket_timezone()?;
+        if !(0..=366).contains(&self.tickets.max_backdate_days) {
+            return Err(invalid(
+                "tickets.max_backdate_days",
+                "must be between 0 and 366",
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(invalid("log.format", "must be \"text\" or \"json\""));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| invalid("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    pub fn ticket_timezone(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.tickets.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            invalid(
+                "tickets.timezone",
+                format!(
+                    "{:?} is not an IANA time zone such as Asia/Makassar",
+                    self.tickets.timezone
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::defaults_with(&[]).expect("defaults");
+        assert_eq!(s.http.bind, "127.0.0.1:8080");
+        assert_eq!(s.tickets.max_backdate_days, 7);
+        assert!(s.database.url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let e = Settings::defaults_with(&[("http.bind", "nowhere")])
+            .err()
+            .expect("bad bind");
+        assert!(e.to_string().contains("http.bind"), "{e}");
+        let e = Settings::defaults_with(&[("database.url", "postgress://x")])
+            .err()
+            .expect("bad url");
+        assert!(e.to_string().contains("database.url"), "{e}");
+        let e = Settings::defaults_with(&[("tickets.timezone", "Asia/Nowhere")])
+            .err()
+            .expect("tz");
+        assert!(e.to_string().contains("tickets.timezone"), "{e}");
+    }
+
+    #[test]
+    fn an_ill_typed_value_names_its_key() {
+        let e = Settings::defaults_with(&[("database.pool_size", "many")])
+            .err()
+            .expect("type");
+        assert!(e.to_string().contains("pool_size"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_use_double_underscore_sections() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SPBE_DESK_HTTP__BIND", "0.0.0.0:9999");
+            jail.set_env("SPBE_DESK_TICKETS__MAX_BACKDATE_DAYS", "3");
+            let s = Settings::load(None).expect("load");
+            assert_eq!(s.http.bind, "0.0.0.0:9999");
+            assert_eq!(s.tickets.max_backdate_days, 3);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,242 @@
+//! Persistence: one diesel `MultiConnection` over SQLite (embedded default) and PostgreSQL.
+//!
+//! Every backend-specific branch lives in this file: URL parsing, connection set-up (PRAGMAs),
+//! migrations, and how writes are serialised. Query code elsewhere is written once against
+//! [`DbConn`].
+
+pub mod models;
+pub mod queries;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the database is, decided from the URL scheme only. A mistyped scheme is an error,
+/// never a silently created SQLite file (diesel's derived `establish` would try SQLite last
+/// and accept any string as a path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            if rest.is_empty() {
+                return Err(
+                    "sqlite:// URL needs a file path, e.g. sqlite://var/spbe-desk.db".into(),
+                );
+            }
+            Ok(DbUrl::Sqlite(PathBuf::from(rest)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DbUrl::Postgres(url.to_string()))
+        } else {
+            Err(format!(
+                "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://...",
+                redact_url(url)
+            ))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+            DbUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Hides a password in a URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub struct DbManager {
+    url: DbUrl,
+}
+
+impl DbManager {
+    pub fn new(url: DbUrl) -> Self {
+        Self { url }
+    }
+}
+
+/// Opens one connection of the backend named by the URL, with per-connection settings.
+pub fn establish(url: &DbUrl) -> Result<DbConn, diesel::ConnectionError> {
+    match url {
+        DbUrl::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    diesel::ConnectionError::BadConnection(format!(
+                        "cannot create directory {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+            }
+            let path_str = path.to_str().ok_or_else(|| {
+                diesel::ConnectionError::InvalidConnectionUrl("SQLite path is not UTF-8".into())
+            })?;
+            let mut conn = SqliteConnection::establish(path_str)?;
+            // WAL lets readers proceed while one writer commits; synchronous=NORMAL is durable
+            // in WAL mode across application crashes; busy_timeout covers other processes
+            // (CLI subcommands) writing while the daemon runs.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(DbConn::Sqlite(conn))
+        }
+        DbUrl::Postgres(u) => {
+            let mut conn = PgConnection::establish(u)?;
+            conn.batch_execute("SET TIME ZONE 'UTC'")
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(DbConn::Pg(conn))
+        }
+    }
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// The database handle shared by handlers, jobs and CLI commands.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; a deferred transaction that reads and then writes
+    /// can fail with SQLITE_BUSY instead of waiting. Serialising this process's write
+    /// transactions avoids that; PostgreSQL needs no such lock.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] DieselError),
+}
+
+impl Db {
+    /// Connects, runs pending migrations on one connection, then builds the pool.
+    pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
+        let parsed = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
+        let mut conn = establish(&parsed)
+            .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", redact_url(url)))?;
+        let applied = run_migrations(&mut conn)?;
+        for m in applied {
+            tracing::info!(migration = %m, "applied migration");
+        }
+        drop(conn);
+        let backend = parsed.backend();
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .connection_timeout(timeout)
+            .build(DbManager::new(parsed))
+            .map_err(|e| anyhow::anyhow!("cannot build connection pool: {e}"))?;
+        Ok(Db {
+            pool,
+            backend,
+            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> Result<PooledConn, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` inside one database transaction (the unit in which a change, its audit
+    /// event and, later, its outbox rows are written together). Blocking: call it from
+    /// `web::block` or `spawn_blocking`.
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DieselError> + From<DbError>,
+    {
+        let mut conn = self.conn()?;
+        let _guard = match &self.write_lock {
+            // A poisoned lock only means another writer panicked; the database rolled that
+            // transaction back, so the lock is still good to take.
+            Some(lock) => Some(lock.lock().unwrap_or_else(|p| p.into_inner())),
+            None => None,
+        };
+        (*conn).transaction(f)
+    }
+
+    /// Runs `f` on a pooled connection without an explicit transaction.
+    pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self.conn()?;
+        f(&mut conn)
+    }
+}
+
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}

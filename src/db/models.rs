@@ -1,0 +1,158 @@
+//! Row structs. Instants are stored as UTC `NaiveDateTime`; conversion to `DateTime<Utc>`
+//! happens at the API edge (`routes::dto`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+pub struct Organization {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub email: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub nip: Option<String>,
+    pub organization_id: String,
+    pub role: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub token_hash: String,
+    pub label: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = services, treat_none_as_null = true)]
+pub struct Service {
+    pub id: String,
+    pub organization_id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub sla_policy_id: Option<String>,
+    pub availability_target_percent: f64,
+    pub criticality: String,
+    pub status: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A ticket row. Inserted whole as `NewTicket` and saved whole as `TicketChangeset` under
+/// an optimistic version check, so a handler changes the struct and saves it once.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+pub struct Ticket {
+    pub id: String,
+    pub number: String,
+    pub organization_id: String,
+    pub reporter_organization_id: String,
+    pub service_id: Option<String>,
+    pub kind: String,
+    pub impact: String,
+    pub urgency: String,
+    pub priority: String,
+    pub priority_overridden: bool,
+    pub status: String,
+    pub tier: i32,
+    pub assignee_id: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub classification: String,
+    pub reporter_name: String,
+    pub reporter_email: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reported_at: NaiveDateTime,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolution: Option<String>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub escalation_mode: Option<String>,
+    pub escalation_reason: Option<String>,
+    pub escalated_at: Option<NaiveDateTime>,
+    pub escalated_by: Option<String>,
+    pub outage_start: Option<NaiveDateTime>,
+    pub outage_end: Option<NaiveDateTime>,
+    pub version: i32,
+}
+
+pub type NewTicket = Ticket;
+pub type TicketChangeset = Ticket;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_comments)]
+pub struct Comment {
+    pub id: String,
+    pub ticket_id: String,
+    pub author_id: String,
+    pub visibility: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyKey {
+    pub user_id: String,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub ticket_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub ticket_id: Option<String>,
+    pub action: String,
+    pub changes: String,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct NewAuditEvent {
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub ticket_id: Option<String>,
+    pub action: String,
+    pub changes: String,
+    pub data: String,
+}

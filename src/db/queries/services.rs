@@ -1,0 +1,51 @@
+use diesel::prelude::*;
+
+use crate::db::models::Service;
+use crate::db::schema::services::dsl as s;
+use crate::db::DbConn;
+
+pub fn insert(conn: &mut DbConn, svc: &Service) -> QueryResult<()> {
+    diesel::insert_into(s::services)
+        .values(svc)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Saves `svc` if nobody changed it since `expected_version` was read; false otherwise.
+pub fn update_versioned(
+    conn: &mut DbConn,
+    svc: &Service,
+    expected_version: i32,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        s::services
+            .filter(s::id.eq(&svc.id))
+            .filter(s::version.eq(expected_version)),
+    )
+    .set(svc)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Service>> {
+    s::services.find(id).first(conn).optional()
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    organization_id: Option<&str>,
+    criticality: Option<&str>,
+) -> QueryResult<Vec<Service>> {
+    let mut q = s::services.into_boxed();
+    if let Some(org) = organization_id {
+        q = q.filter(s::organization_id.eq(org.to_string()));
+    }
+    if let Some(c) = criticality {
+        q = q.filter(s::criticality.eq(c.to_string()));
+    }
+    q.order(s::code.asc()).load(conn)
+}
+
+pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Service>> {
+    s::services.filter(s::code.eq(code)).first(conn).optional()
+}

@@ -1,0 +1,42 @@
+use diesel::prelude::*;
+
+use crate::db::models::User;
+use crate::db::schema::users::dsl as u;
+use crate::db::DbConn;
+
+pub fn insert(conn: &mut DbConn, user: &User) -> QueryResult<()> {
+    diesel::insert_into(u::users)
+        .values(user)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update(conn: &mut DbConn, user: &User) -> QueryResult<()> {
+    diesel::update(u::users.find(&user.id))
+        .set(user)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    u::users.find(id).first(conn).optional()
+}
+
+pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    u::users.filter(u::email.eq(email)).first(conn).optional()
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    organization_id: Option<&str>,
+    role: Option<&str>,
+) -> QueryResult<Vec<User>> {
+    let mut q = u::users.into_boxed();
+    if let Some(org) = organization_id {
+        q = q.filter(u::organization_id.eq(org.to_string()));
+    }
+    if let Some(r) = role {
+        q = q.filter(u::role.eq(r.to_string()));
+    }
+    q.order((u::name.asc(), u::id.asc())).load(conn)
+}

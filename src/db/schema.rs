@@ -1,0 +1,158 @@
+// Hand-kept: one schema for both backends, so only portable SQL types appear here
+// (Text ids and JSON, UTC Timestamp, Bool, Integer/BigInt, Double).
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        nip -> Nullable<Text>,
+        organization_id -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        organization_id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        sla_policy_id -> Nullable<Text>,
+        availability_target_percent -> Double,
+        criticality -> Text,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_counters (scope) {
+        scope -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Text,
+        number -> Text,
+        organization_id -> Text,
+        reporter_organization_id -> Text,
+        service_id -> Nullable<Text>,
+        kind -> Text,
+        impact -> Text,
+        urgency -> Text,
+        priority -> Text,
+        priority_overridden -> Bool,
+        status -> Text,
+        tier -> Integer,
+        assignee_id -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        classification -> Text,
+        reporter_name -> Text,
+        reporter_email -> Nullable<Text>,
+        reporter_phone -> Nullable<Text>,
+        reported_at -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        resolution -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        escalation_mode -> Nullable<Text>,
+        escalation_reason -> Nullable<Text>,
+        escalated_at -> Nullable<Timestamp>,
+        escalated_by -> Nullable<Text>,
+        outage_start -> Nullable<Timestamp>,
+        outage_end -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    ticket_comments (id) {
+        id -> Text,
+        ticket_id -> Text,
+        author_id -> Text,
+        visibility -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        ticket_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        entity_type -> Text,
+        entity_id -> Text,
+        ticket_id -> Nullable<Text>,
+        action -> Text,
+        changes -> Text,
+        data -> Text,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(services -> organizations (organization_id));
+diesel::joinable!(ticket_comments -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    api_tokens,
+    services,
+    ticket_counters,
+    tickets,
+    ticket_comments,
+    idempotency_keys,
+    audit_events,
+);

@@ -1,0 +1,53 @@
+//! The service catalogue's criticality workflow (Makassar Ps 32(2)): the owning PD proposes
+//! a service as critical; the Dinas designates it critical or rejects the proposal; the
+//! Dinas may later revoke a designation.
+
+use super::Criticality::{self, *};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CriticalityStep {
+    Propose,
+    Designate,
+    Reject,
+    Revoke,
+}
+
+pub fn next(current: Criticality, step: CriticalityStep) -> Result<Criticality, String> {
+    match (step, current) {
+        (CriticalityStep::Propose, Normal | Rejected) => Ok(Proposed),
+        (CriticalityStep::Propose, c) => Err(format!("a {c} service cannot be proposed")),
+        (CriticalityStep::Designate, Proposed) => Ok(Critical),
+        (CriticalityStep::Reject, Proposed) => Ok(Rejected),
+        (CriticalityStep::Designate | CriticalityStep::Reject, c) => Err(format!(
+            "only a proposed service can be designated or rejected; this one is {c}"
+        )),
+        (CriticalityStep::Revoke, Critical) => Ok(Normal),
+        (CriticalityStep::Revoke, c) => Err(format!(
+            "only a critical service can have its designation revoked; this one is {c}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn propose_then_designate_or_reject() {
+        assert_eq!(next(Normal, CriticalityStep::Propose), Ok(Proposed));
+        assert_eq!(next(Proposed, CriticalityStep::Designate), Ok(Critical));
+        assert_eq!(next(Proposed, CriticalityStep::Reject), Ok(Rejected));
+        assert_eq!(next(Rejected, CriticalityStep::Propose), Ok(Proposed));
+        assert_eq!(next(Critical, CriticalityStep::Revoke), Ok(Normal));
+    }
+
+    #[test]
+    fn no_shortcut_to_critical() {
+        for c in [Normal, Rejected, Critical] {
+            assert!(next(c, CriticalityStep::Designate).is_err());
+        }
+        assert!(next(Critical, CriticalityStep::Propose).is_err());
+        assert!(next(Proposed, CriticalityStep::Propose).is_err());
+        assert!(next(Normal, CriticalityStep::Revoke).is_err());
+    }
+}

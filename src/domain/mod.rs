@@ -1,0 +1,118 @@
+//! The pure core: vocabulary, rules and arithmetic of the service desk. Nothing here does
+//! I/O or knows about actix or diesel, so every rule can be unit- and property-tested.
+
+pub mod audit;
+// pub mod calendar;
+pub mod catalogue;
+pub mod number;
+pub mod priority;
+pub mod scope;
+// pub mod sla;
+pub mod ticket;
+pub mod validate;
+
+/// Defines a closed set of API/database string values with one spelling in one place.
+macro_rules! str_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $s)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted spellings, for error messages.
+            pub fn expected() -> String {
+                [$($s),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use str_enum;
+
+str_enum!(
+    /// `pd` is a Perangkat Daerah (or, with a parent, one of its Unit Kerja).
+    OrgKind { Pd => "pd", Dinas => "dinas", Coordination => "coordination" }
+);
+str_enum!(Role {
+    Technician => "technician",
+    Operator => "operator",
+    Supervisor => "supervisor",
+    Coordinator => "coordinator",
+    Auditor => "auditor",
+    Admin => "admin",
+});
+str_enum!(
+    /// keluhan, gangguan, masalah, permintaan, perubahan.
+    TicketKind {
+        Complaint => "complaint",
+        Incident => "incident",
+        Problem => "problem",
+        Request => "request",
+        Change => "change",
+    }
+);
+str_enum!(
+    /// Impact or urgency of a ticket.
+    Level { High => "high", Medium => "medium", Low => "low" }
+);
+str_enum!(
+    /// kritis, tinggi, sedang, rendah.
+    Priority { Critical => "critical", High => "high", Medium => "medium", Low => "low" }
+);
+str_enum!(TicketStatus {
+    New => "new",
+    InProgress => "in_progress",
+    Pending => "pending",
+    Resolved => "resolved",
+    Closed => "closed",
+    Cancelled => "cancelled",
+});
+str_enum!(Classification { Normal => "normal", Restricted => "restricted" });
+str_enum!(EscalationMode { Manual => "manual", Automatic => "automatic" });
+str_enum!(ServiceKind { System => "system", Service => "service" });
+str_enum!(Criticality {
+    Normal => "normal",
+    Proposed => "proposed",
+    Critical => "critical",
+    Rejected => "rejected",
+});
+str_enum!(ServiceStatus { Active => "active", Suspended => "suspended" });
+str_enum!(CommentVisibility { Public => "public", Internal => "internal" });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_round_trips_through_its_spelling_and_serde() {
+        for s in TicketStatus::ALL {
+            assert_eq!(TicketStatus::parse(s.as_str()), Some(*s));
+            let json = serde_json::to_string(s).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(TicketStatus::parse("In_Progress"), None);
+        assert_eq!(Priority::expected(), "critical, high, medium, low");
+    }
+}

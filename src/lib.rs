@@ -1,0 +1,11 @@
+//! spbe-desk: the two-tier SPBE service desk daemon.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

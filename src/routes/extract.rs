@@ -1,0 +1,210 @@
+//! Request decoding that fails as problem+json: bodies are read under a size limit and
+//! decoded with the path of the offending field, so `reporter.email` is named in the error
+//! instead of a line and column.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::domain::validate::FieldError;
+use crate::error::ApiError;
+
+/// Largest accepted body, set from `http.max_body_bytes`.
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body of type `T`. An empty body decodes as `{}` when `T` allows it (actions
+/// whose fields are all optional).
+pub struct JsonBody<T> {
+    pub value: T,
+    /// The raw bytes, for request fingerprints (Idempotency-Key).
+    pub raw: web::Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(256 * 1024);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_ascii_lowercase());
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::BadRequest(format!("could not read the request body: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let raw = body.freeze();
+            let is_empty = raw.iter().all(u8::is_ascii_whitespace);
+            if !is_empty {
+                let json = content_type.as_deref().is_some_and(|ct| {
+                    let mime = ct.split(';').next().unwrap_or("").trim();
+                    mime == "application/json" || mime.ends_with("+json")
+                });
+                if !json {
+                    return Err(ApiError::UnsupportedMediaType(
+                        "send the body as Content-Type: application/json".into(),
+                    ));
+                }
+            }
+            let text: &[u8] = if is_empty { b"{}" } else { &raw };
+            let value = decode::<T>(text)?;
+            Ok(JsonBody { value, raw })
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!("the request body is larger than {limit} bytes"))
+}
+
+/// Decodes JSON, turning serde's message into a field-level error.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            use serde_json::error::Category;
+            match inner.classify() {
+                Category::Data => Err(ApiError::Validation(vec![field_error(&path, &inner)])),
+                Category::Syntax | Category::Eof | Category::Io => Err(ApiError::BadRequest(
+                    format!("the request body is not valid JSON: {inner}"),
+                )),
+            }
+        }
+    }
+}
+
+fn field_error(path: &str, e: &serde_json::Error) -> FieldError {
+    // serde_json appends " at line L column C"; the field path says more.
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let base = if path == "." { "" } else { path };
+    // Missing and unknown fields are reported at their parent; name the field itself.
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let field = match named {
+        Some(name) if base.is_empty() => name.to_string(),
+        Some(name) => format!("{base}.{name}"),
+        None if base.is_empty() => "body".to_string(),
+        None => base.to_string(),
+    };
+    FieldError {
+        field,
+        message: msg,
+    }
+}
+
+/// Query strings decode strictly too: an unknown parameter is an error, not ignored.
+pub struct StrictQuery<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for StrictQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            serde_urlencoded::from_str::<T>(req.query_string())
+                .map(StrictQuery)
+                .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}"))),
+        )
+    }
+}
+
+/// Deserializes a field that distinguishes "absent" (None) from "null" (Some(None)), for
+/// PATCH bodies where null clears a value.
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        name: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        title: String,
+        inner: Inner,
+        n: Option<u8>,
+    }
+
+    fn fields(body: &str) -> Vec<String> {
+        match decode::<Outer>(body.as_bytes()) {
+            Err(ApiError::Validation(errs)) => errs.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        assert_eq!(fields(r#"{"inner": {"name": "x"}}"#), ["title"]);
+        assert_eq!(fields(r#"{"title": "t", "inner": {}}"#), ["inner.name"]);
+        assert_eq!(fields(r#"{"title": 5, "inner": {"name": "x"}}"#), ["title"]);
+        assert_eq!(
+            fields(r#"{"title": "t", "inner": {"name": "x", "zz": 1}}"#),
+            ["inner.zz"]
+        );
+        assert_eq!(
+            fields(r#"{"title": "t", "inner": {"name": "x"}, "n": 300}"#),
+            ["n"]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        assert!(matches!(
+            decode::<Outer>(b"{\"title\": "),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            decode::<Outer>(b"[1,2"),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+}

@@ -1,0 +1,159 @@
+//! The HTTP surface. `configure` is the whole URL map; handlers live one resource per file
+//! with their DTOs beside them.
+
+pub mod auth;
+pub mod dto;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod organizations;
+pub mod services;
+pub mod ticket_actions;
+pub mod tickets;
+pub mod users;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{Db, DbConn};
+use crate::error::{ApiError, ApiResult};
+
+/// Shared by every handler; built once at start.
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    /// The zone whose calendar year numbers tickets.
+    pub ticket_tz: chrono_tz::Tz,
+}
+
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs `f` in one write transaction on the blocking pool.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || db.write(f)).await?
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || db.read(f)).await?
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/readyz").get(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/openapi.json").get(openapi::spec))
+                .service(web::resource("/me").get(users::me))
+                .service(
+                    web::resource("/organizations")
+                        .get(organizations::list)
+                        .post(organizations::create),
+                )
+                .service(
+                    web::resource("/organizations/{id}")
+                        .get(organizations::get)
+                        .patch(organizations::update),
+                )
+                .service(web::resource("/users").get(users::list).post(users::create))
+                .service(
+                    web::resource("/users/{id}")
+                        .get(users::get)
+                        .patch(users::update),
+                )
+                .service(
+                    web::resource("/users/{id}/tokens")
+                        .get(users::list_tokens)
+                        .post(users::create_token),
+                )
+                .service(web::resource("/users/{id}/tokens/{token_id}").delete(users::revoke_token))
+                .service(
+                    web::resource("/services")
+                        .get(services::list)
+                        .post(services::create),
+                )
+                .service(
+                    web::resource("/services/{id}")
+                        .get(services::get)
+                        .patch(services::update),
+                )
+                .service(web::resource("/services/{id}/events").get(services::events))
+                .service(
+                    web::resource("/services/{id}/propose-critical")
+                        .post(services::propose_critical),
+                )
+                .service(web::resource("/services/{id}/designate").post(services::designate))
+                .service(
+                    web::resource("/services/{id}/revoke-critical").post(services::revoke_critical),
+                )
+                .service(
+                    web::resource("/tickets")
+                        .get(tickets::list)
+                        .post(tickets::create),
+                )
+                .service(
+                    web::resource("/tickets/{id}")
+                        .get(tickets::get)
+                        .patch(tickets::update),
+                )
+                .service(web::resource("/tickets/{id}/events").get(tickets::events))
+                .service(
+                    web::resource("/tickets/{id}/comments")
+                        .get(ticket_actions::list_comments)
+                        .post(ticket_actions::comment),
+                )
+                .service(
+                    web::resource("/tickets/{id}/acknowledge").post(ticket_actions::acknowledge),
+                )
+                .service(web::resource("/tickets/{id}/assign").post(ticket_actions::assign))
+                .service(web::resource("/tickets/{id}/escalate").post(ticket_actions::escalate))
+                .service(web::resource("/tickets/{id}/pause").post(ticket_actions::pause))
+                .service(web::resource("/tickets/{id}/resume").post(ticket_actions::resume))
+                .service(web::resource("/tickets/{id}/resolve").post(ticket_actions::resolve))
+                .service(web::resource("/tickets/{id}/close").post(ticket_actions::close))
+                .service(web::resource("/tickets/{id}/reopen").post(ticket_actions::reopen))
+                .service(web::resource("/tickets/{id}/cancel").post(ticket_actions::cancel)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())).error_response()
+}
+
+/// Path segments are opaque ids; keep them short and printable before touching the database.
+pub fn path_id(raw: &str) -> ApiResult<&str> {
+    if raw.is_empty()
+        || raw.len() > 64
+        || !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(ApiError::NotFound("no such record".into()));
+    }
+    Ok(raw)
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

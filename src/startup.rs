@@ -1,0 +1,105 @@
+//! Builds the daemon on a listener it binds itself (port 0 in tests) and runs it until a
+//! signal stops it; actix-web drains in-flight requests on SIGTERM/SIGINT.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::routes::{self, extract::BodyLimit, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database (running migrations), binds `http.bind` and prepares the
+    /// server. Nothing is served until `run_until_stopped`.
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+        let db = open_db(&settings).await?;
+        Self::build_with_db(settings, clock, db)
+    }
+
+    pub fn build_with_db(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        db: Db,
+    ) -> anyhow::Result<Application> {
+        let ticket_tz = settings.ticket_timezone()?;
+        let listener = TcpListener::bind(&settings.http.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.bind))?;
+        let port = listener.local_addr()?.port();
+        let limit = BodyLimit(settings.http.max_body_bytes);
+        let workers = settings.http.workers;
+        let state = web::Data::new(AppState {
+            db,
+            clock,
+            settings,
+            ticket_tz,
+        });
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(limit)
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    crate::error::ApiError::NotFound(format!("no such record: {e}")).into()
+                }))
+                .wrap_fn(|req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().clone();
+                    let path = req.path().to_owned();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await?;
+                        tracing::info!(
+                            %method,
+                            %path,
+                            status = res.status().as_u16(),
+                            micros = started.elapsed().as_micros() as u64,
+                            "request"
+                        );
+                        Ok(res)
+                    }
+                })
+                .configure(routes::configure)
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the database off the async threads (connecting and migrating block).
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database.url.clone();
+    let size = settings.database.pool_size;
+    let timeout = Duration::from_secs(settings.database.connect_timeout_seconds);
+    tokio::task::spawn_blocking(move || Db::connect(&url, size, timeout)).await?
+}
