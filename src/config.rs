@@ -106,7 +106,11 @@ impl Settings {
     pub fn defaults_with(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut fig = Figment::from(Toml::string(DEFAULTS));
         for (k, v) in overrides {
-            fig = fig.merge((*k, *v));
+            // Parsed as the environment provider parses values, so "4" is a number.
+            let value: figment::value::Value = v
+                .parse()
+                .unwrap_or_else(|_| figment::value::Value::from(v.to_string()));
+            fig = fig.merge((*k, value));
         }
         Self::from_figment(fig)
     }
@@ -208,6 +212,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn environment_overrides_use_double_underscore_sections() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("SPBE_DESK_HTTP__BIND", "0.0.0.0:9999");

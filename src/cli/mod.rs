@@ -1,6 +1,6 @@
 //! Command line: parse, load settings, dispatch. One file per subcommand.
 
-mod demo;
+pub mod demo;
 mod init;
 
 use std::path::PathBuf;

@@ -214,12 +214,12 @@ impl Db {
         E: From<DieselError> + From<DbError>,
     {
         let mut conn = self.conn()?;
-        let _guard = match &self.write_lock {
-            // A poisoned lock only means another writer panicked; the database rolled that
-            // transaction back, so the lock is still good to take.
-            Some(lock) => Some(lock.lock().unwrap_or_else(|p| p.into_inner())),
-            None => None,
-        };
+        // A poisoned lock only means another writer panicked; the database rolled that
+        // transaction back, so the lock is still good to take.
+        let _guard = self
+            .write_lock
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
         (*conn).transaction(f)
     }
 

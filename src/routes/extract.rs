@@ -94,6 +94,13 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             use serde_json::error::Category;
             match inner.classify() {
                 Category::Data => Err(ApiError::Validation(vec![field_error(&path, &inner)])),
+                // serde_json reports some shape errors (a number where an enum belongs) as
+                // syntax; if the text is valid JSON, it is the value that is wrong.
+                Category::Syntax
+                    if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
+                {
+                    Err(ApiError::Validation(vec![field_error(&path, &inner)]))
+                }
                 Category::Syntax | Category::Eof | Category::Io => Err(ApiError::BadRequest(
                     format!("the request body is not valid JSON: {inner}"),
                 )),
@@ -110,10 +117,9 @@ fn field_error(path: &str, e: &serde_json::Error) -> FieldError {
         None => msg,
     };
     let base = if path == "." { "" } else { path };
-    // Missing and unknown fields are reported at their parent; name the field itself.
-    let named = ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|p| msg.strip_prefix(p))
+    // A missing field is reported at its parent; name the field itself.
+    let named = msg
+        .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next());
     let field = match named {
         Some(name) if base.is_empty() => name.to_string(),
@@ -203,7 +209,7 @@ mod tests {
             Err(ApiError::BadRequest(_))
         ));
         assert!(matches!(
-            decode::<Outer>(b"[1,2"),
+            decode::<Outer>(b"{\"title\": \"a\", \"inner\": {"),
             Err(ApiError::BadRequest(_))
         ));
     }

@@ -168,6 +168,8 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct ServiceQuery {
     pub organization_id: Option<String>,
+    /// Exact service code, e.g. `SIAK`.
+    pub code: Option<String>,
     pub criticality: Option<Criticality>,
 }
 
@@ -184,6 +186,7 @@ pub async fn list(
             Ok(services::list(
                 conn,
                 q.organization_id.as_deref(),
+                q.code.as_deref(),
                 q.criticality.map(Criticality::as_str),
             )?)
         })

@@ -174,11 +174,10 @@ fn apply_change(
             json!({})
         }
     })
-    .map(|v| {
+    .inspect(|_| {
         if t.status == TicketStatus::Closed.as_str() {
             t.closed_at = Some(n);
         }
-        v
     })
 }
 

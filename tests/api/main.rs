@@ -1,1 +1,14 @@
+//! One integration-test binary: the real daemon over HTTP, on SQLite by default and on
+//! PostgreSQL when TEST_DATABASE_URL is set.
 
+mod audit;
+mod helpers;
+mod idempotency;
+mod operations;
+mod robustness;
+mod scope;
+mod services;
+mod tickets;
+mod transitions;
+mod users;
+mod validation;

@@ -34,9 +34,13 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Service>> {
 pub fn list(
     conn: &mut DbConn,
     organization_id: Option<&str>,
+    code: Option<&str>,
     criticality: Option<&str>,
 ) -> QueryResult<Vec<Service>> {
     let mut q = s::services.into_boxed();
+    if let Some(c) = code {
+        q = q.filter(s::code.eq(c.to_string()));
+    }
     if let Some(org) = organization_id {
         q = q.filter(s::organization_id.eq(org.to_string()));
     }

@@ -1,0 +1,307 @@
+//! `TestApp`: the real daemon on port 0 with its own database (a SQLite file in a temp
+//! directory, or a fresh PostgreSQL database when TEST_DATABASE_URL is set), a manual
+//! clock, and the demo city loaded so every role has a token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use awc::http::StatusCode;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::{json, Value};
+
+use spbe_desk::clock::ManualClock;
+use spbe_desk::config::Settings;
+use spbe_desk::startup::{open_db, Application};
+
+/// Monday 2026-11-23 11:00 WITA.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
+        .single()
+        .expect("valid instant")
+}
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut c) = diesel::PgConnection::establish(admin_url) {
+                let _ =
+                    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn test_database() -> (String, TestDb) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("spbe_test_{}", uuid::Uuid::new_v4().simple());
+            let mut c =
+                diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create test database");
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), TestDb::Postgres { admin_url, name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            (url, TestDb::Sqlite(dir))
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: awc::Client,
+    pub clock: ManualClock,
+    /// Demo tokens by role name: ADMIN, SUPERVISOR, OPERATOR, TECH_DUKCAPIL, ...
+    pub tokens: HashMap<&'static str, String>,
+    _db: TestDb,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub content_type: String,
+}
+
+impl Resp {
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self.body
+    }
+
+    /// Asserts a problem+json answer with this status and returns it.
+    #[track_caller]
+    pub fn problem(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], json!(status));
+        assert!(
+            self.body["type"].is_string()
+                && self.body["title"].is_string()
+                && self.body["detail"].is_string()
+        );
+        self.body
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let (url, db) = test_database();
+    let mut all: Vec<(&str, &str)> = vec![
+        ("database.url", url.as_str()),
+        ("http.bind", "127.0.0.1:0"),
+        ("http.workers", "2"),
+        ("database.pool_size", "4"),
+        ("log.level", "warn"),
+    ];
+    all.extend_from_slice(overrides);
+    let settings = Settings::defaults_with(&all).expect("test settings");
+    let clock = ManualClock::new(t0());
+    let pool = open_db(&settings).await.expect("open test database");
+    let seed_db = pool.clone();
+    let demo = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&seed_db, t0()))
+        .await
+        .expect("join")
+        .expect("load demo city");
+    let tokens = demo.into_iter().map(|t| (t.env, t.token)).collect();
+    let app =
+        Application::build_with_db(settings, Arc::new(clock.clone()), pool).expect("build app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        client: awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish(),
+        clock,
+        tokens,
+        _db: db,
+    }
+}
+
+impl TestApp {
+    pub fn token(&self, who: &str) -> &str {
+        self.tokens
+            .get(who)
+            .unwrap_or_else(|| panic!("no demo token {who}"))
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        self.send_raw(method, path, who, body.map(|b| b.to_string()), &[])
+            .await
+    }
+
+    /// Sends a request with an arbitrary body and headers (for malformed-input tests).
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<&str>,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let m = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(m, format!("{}{}", self.base, path));
+        if let Some(w) = who {
+            req = req.insert_header(("Authorization", format!("Bearer {}", self.token(w))));
+        }
+        let has_ct = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut resp = match body {
+            Some(b) => {
+                if !has_ct {
+                    req = req.insert_header(("Content-Type", "application/json"));
+                }
+                req.send_body(b).await
+            }
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = resp
+            .body()
+            .limit(50 * 1024 * 1024)
+            .await
+            .expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp {
+            status,
+            body,
+            content_type,
+        }
+    }
+
+    pub async fn get(&self, path: &str, who: &str) -> Resp {
+        self.send("GET", path, Some(who), None).await
+    }
+
+    pub async fn post(&self, path: &str, who: &str, body: Value) -> Resp {
+        self.send("POST", path, Some(who), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, who: &str, body: Value) -> Resp {
+        self.send("PATCH", path, Some(who), Some(body)).await
+    }
+
+    pub async fn org_id(&self, code: &str) -> String {
+        let orgs = self.get("/api/v1/organizations", "ADMIN").await.expect(200);
+        orgs.as_array()
+            .and_then(|a| a.iter().find(|o| o["code"] == code))
+            .and_then(|o| o["id"].as_str())
+            .unwrap_or_else(|| panic!("no organization {code}"))
+            .to_string()
+    }
+
+    pub async fn service_id(&self, code: &str) -> String {
+        let list = self.get("/api/v1/services", "ADMIN").await.expect(200);
+        list.as_array()
+            .and_then(|a| a.iter().find(|o| o["code"] == code))
+            .and_then(|o| o["id"].as_str())
+            .unwrap_or_else(|| panic!("no service {code}"))
+            .to_string()
+    }
+
+    pub async fn user_id(&self, who: &str) -> String {
+        let me = self.get("/api/v1/me", who).await.expect(200);
+        me["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a ticket as `who` with `extra` fields merged over a valid minimal body.
+    pub async fn create_ticket(&self, who: &str, extra: Value) -> Value {
+        let mut body = json!({
+            "title": "Printer di loket tidak bisa mencetak",
+            "description": "Antrian cetak macet sejak pagi.",
+            "kind": "incident",
+            "impact": "medium",
+            "urgency": "medium",
+            "reporter": {"name": "Budi Santoso", "email": "budi@makassarkota.go.id", "phone": "0411-123456"}
+        });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        self.post("/api/v1/tickets", who, body).await.expect(201)
+    }
+
+    /// Every ticket `who` can list, following cursors.
+    pub async fn list_all(&self, who: &str, query: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/tickets?limit=50{query}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = self.get(&path, who).await.expect(200);
+            out.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => return out,
+            }
+        }
+    }
+
+    pub async fn action(&self, id: &str, action: &str, who: &str, body: Value) -> Resp {
+        self.post(&format!("/api/v1/tickets/{id}/{action}"), who, body)
+            .await
+    }
+
+    pub async fn events(&self, id: &str, who: &str) -> Vec<Value> {
+        self.get(&format!("/api/v1/tickets/{id}/events"), who)
+            .await
+            .expect(200)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,65 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let h = app.send("GET", "/healthz", None, None).await.expect(200);
+    assert_eq!(h["status"], "ok");
+    let r = app.send("GET", "/readyz", None, None).await.expect(200);
+    assert_eq!(r["database"], "ok");
+}
+
+#[actix_web::test]
+async fn openapi_describes_every_route() {
+    let app = spawn_app().await;
+    let spec = app
+        .send("GET", "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    assert!(spec["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.")));
+    let paths: Vec<&str> = spec["paths"]
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    for p in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/{id}",
+        "/api/v1/tickets/{id}/events",
+        "/api/v1/tickets/{id}/comments",
+        "/api/v1/tickets/{id}/acknowledge",
+        "/api/v1/tickets/{id}/assign",
+        "/api/v1/tickets/{id}/escalate",
+        "/api/v1/tickets/{id}/pause",
+        "/api/v1/tickets/{id}/resume",
+        "/api/v1/tickets/{id}/resolve",
+        "/api/v1/tickets/{id}/close",
+        "/api/v1/tickets/{id}/reopen",
+        "/api/v1/tickets/{id}/cancel",
+        "/api/v1/organizations",
+        "/api/v1/users/{id}/tokens",
+        "/api/v1/services/{id}/designate",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(paths.contains(&p), "openapi.json lacks {p}");
+    }
+    // Every documented operation says how it authenticates or is public on purpose.
+    let ticket_post = &spec["paths"]["/api/v1/tickets"]["post"];
+    assert!(ticket_post["requestBody"].is_object());
+    assert!(ticket_post["security"].is_array());
+    assert!(spec["components"]["schemas"]["TicketDto"].is_object());
+    assert_ne!(spec["components"]["securitySchemes"]["bearer"], Value::Null);
+}
+
+#[actix_web::test]
+async fn unknown_routes_are_problem_404s() {
+    let app = spawn_app().await;
+    app.send("GET", "/api/v1/nothing-here", Some("ADMIN"), None)
+        .await
+        .problem(404);
+    app.send("GET", "/nope", None, None).await.problem(404);
+}
