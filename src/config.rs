@@ -18,7 +18,26 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
     pub tickets: TicketSettings,
+    pub sla: SlaSettings,
+    pub scheduler: SchedulerSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlaSettings {
+    pub default_calendar: String,
+    pub default_policy: String,
+    pub pause_reasons: Vec<String>,
+    pub max_pause_hours: i64,
+    pub warning_may_wait: bool,
+    pub breach_may_wait: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    pub tick_seconds: u64,
+    pub batch_size: i64,
+    pub lease_seconds: i64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -152,6 +171,39 @@ impl Settings {
             return Err(invalid(
                 "tickets.max_backdate_days",
                 "must be between 0 and 366",
+            ));
+        }
+        if self.sla.pause_reasons.is_empty()
+            || self
+                .sla
+                .pause_reasons
+                .iter()
+                .any(|r| r.is_empty() || r.len() > 64)
+        {
+            return Err(invalid(
+                "sla.pause_reasons",
+                "must list 1 or more reasons of 1 to 64 characters",
+            ));
+        }
+        if !(1..=24 * 366).contains(&self.sla.max_pause_hours) {
+            return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
+        }
+        if self.scheduler.tick_seconds > 86_400 {
+            return Err(invalid(
+                "scheduler.tick_seconds",
+                "must be at most 86400 (0 disables)",
+            ));
+        }
+        if !(1..=10_000).contains(&self.scheduler.batch_size) {
+            return Err(invalid(
+                "scheduler.batch_size",
+                "must be between 1 and 10000",
+            ));
+        }
+        if !(5..=86_400).contains(&self.scheduler.lease_seconds) {
+            return Err(invalid(
+                "scheduler.lease_seconds",
+                "must be between 5 and 86400",
             ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {

@@ -38,11 +38,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let limit = BodyLimit(settings.http.max_body_bytes);
         let workers = settings.http.workers;
+        let sla = Arc::new(crate::engine::Env::new(
+            settings.sla.clone(),
+            settings.scheduler.clone(),
+        ));
         let state = web::Data::new(AppState {
             db,
             clock,
             settings,
             ticket_tz,
+            sla,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -101,5 +106,11 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database.url.clone();
     let size = settings.database.pool_size;
     let timeout = Duration::from_secs(settings.database.connect_timeout_seconds);
-    tokio::task::spawn_blocking(move || Db::connect(&url, size, timeout)).await?
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(&url, size, timeout)?;
+        let now = crate::clock::SystemClock.now();
+        db.write(|conn| crate::engine::seed(conn, now))?;
+        Ok(db)
+    })
+    .await?
 }

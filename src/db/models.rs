@@ -102,6 +102,16 @@ pub struct Ticket {
     pub outage_start: Option<NaiveDateTime>,
     pub outage_end: Option<NaiveDateTime>,
     pub version: i32,
+    pub sla_policy_id: Option<String>,
+    pub sla_policy_version: Option<i32>,
+    pub sla_calendar_id: Option<String>,
+    pub sla_calendar_version: Option<i32>,
+    pub sla_breached: bool,
+    pub pending_since: Option<NaiveDateTime>,
+    pub pending_reason: Option<String>,
+    /// When the scheduler must look at the ticket next. The lease columns beside it are
+    /// deliberately not in this struct: saving a ticket must never clear a claim.
+    pub sla_next_at: Option<NaiveDateTime>,
 }
 
 pub type NewTicket = Ticket;
@@ -155,4 +165,107 @@ pub struct NewAuditEvent {
     pub action: String,
     pub changes: String,
     pub data: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = calendars)]
+pub struct CalendarRow {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+    pub working_hours: String,
+    pub holidays: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = calendar_versions)]
+pub struct CalendarVersion {
+    pub calendar_id: String,
+    pub version: i32,
+    pub timezone: String,
+    pub working_hours: String,
+    pub holidays: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = sla_policies)]
+pub struct PolicyRow {
+    pub id: String,
+    pub name: String,
+    pub calendar_id: String,
+    pub warn_at_percent: i32,
+    pub targets: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sla_policy_versions)]
+pub struct PolicyVersion {
+    pub policy_id: String,
+    pub version: i32,
+    pub calendar_id: String,
+    pub calendar_version: i32,
+    pub warn_at_percent: i32,
+    pub targets: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = sla_targets, treat_none_as_null = true)]
+pub struct TargetRow {
+    pub id: String,
+    pub ticket_id: String,
+    pub target: String,
+    pub tier: i32,
+    pub minutes: i64,
+    pub started_at: NaiveDateTime,
+    pub stops: String,
+    pub stop_reason: Option<String>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub due_at: Option<NaiveDateTime>,
+    pub warned_at: Option<NaiveDateTime>,
+    pub breached_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sla_events)]
+pub struct SlaEventRow {
+    pub seq: i64,
+    pub id: String,
+    pub ticket_id: String,
+    pub target: String,
+    pub tier: i32,
+    pub kind: String,
+    pub at: NaiveDateTime,
+    pub reason: Option<String>,
+    pub policy_id: String,
+    pub policy_version: i32,
+    pub calendar_id: String,
+    pub calendar_version: i32,
+    pub data: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sla_events)]
+pub struct NewSlaEvent {
+    pub id: String,
+    pub ticket_id: String,
+    pub target: String,
+    pub tier: i32,
+    pub kind: String,
+    pub at: NaiveDateTime,
+    pub reason: Option<String>,
+    pub policy_id: String,
+    pub policy_version: i32,
+    pub calendar_id: String,
+    pub calendar_version: i32,
+    pub data: String,
+    pub recorded_at: NaiveDateTime,
 }

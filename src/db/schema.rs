@@ -101,6 +101,16 @@ diesel::table! {
         outage_start -> Nullable<Timestamp>,
         outage_end -> Nullable<Timestamp>,
         version -> Integer,
+        sla_policy_id -> Nullable<Text>,
+        sla_policy_version -> Nullable<Integer>,
+        sla_calendar_id -> Nullable<Text>,
+        sla_calendar_version -> Nullable<Integer>,
+        sla_breached -> Bool,
+        pending_since -> Nullable<Timestamp>,
+        pending_reason -> Nullable<Text>,
+        sla_next_at -> Nullable<Timestamp>,
+        sla_lease_owner -> Nullable<Text>,
+        sla_lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -140,6 +150,91 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendars (id) {
+        id -> Text,
+        name -> Text,
+        timezone -> Text,
+        working_hours -> Text,
+        holidays -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_versions (calendar_id, version) {
+        calendar_id -> Text,
+        version -> Integer,
+        timezone -> Text,
+        working_hours -> Text,
+        holidays -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_policies (id) {
+        id -> Text,
+        name -> Text,
+        calendar_id -> Text,
+        warn_at_percent -> Integer,
+        targets -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_policy_versions (policy_id, version) {
+        policy_id -> Text,
+        version -> Integer,
+        calendar_id -> Text,
+        calendar_version -> Integer,
+        warn_at_percent -> Integer,
+        targets -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_targets (id) {
+        id -> Text,
+        ticket_id -> Text,
+        target -> Text,
+        tier -> Integer,
+        minutes -> BigInt,
+        started_at -> Timestamp,
+        stops -> Text,
+        stop_reason -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        warned_at -> Nullable<Timestamp>,
+        breached_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sla_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        ticket_id -> Text,
+        target -> Text,
+        tier -> Integer,
+        kind -> Text,
+        at -> Timestamp,
+        reason -> Nullable<Text>,
+        policy_id -> Text,
+        policy_version -> Integer,
+        calendar_id -> Text,
+        calendar_version -> Integer,
+        data -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
@@ -155,4 +250,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_comments,
     idempotency_keys,
     audit_events,
+    calendars,
+    calendar_versions,
+    sla_policies,
+    sla_policy_versions,
+    sla_targets,
+    sla_events,
 );

@@ -8,6 +8,8 @@ pub mod number;
 pub mod priority;
 pub mod scope;
 pub mod sla;
+pub mod sla_policy;
+pub mod targets;
 pub mod ticket;
 pub mod validate;
 

@@ -1,11 +1,14 @@
 //! Response shapes shared by several handlers, and row -> API conversions. Field names are
 //! the contract of `API.md`.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models;
+use crate::engine::TargetView;
 use crate::error::ApiError;
 
 pub fn utc(n: NaiveDateTime) -> DateTime<Utc> {
@@ -137,13 +140,22 @@ pub struct OutageDto {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlaDto {
     pub policy_id: Option<String>,
+    pub policy_version: Option<i32>,
+    pub calendar_id: Option<String>,
+    pub calendar_version: Option<i32>,
+    /// Null while the target's clock is stopped, and after it ended.
     pub response_due_at: Option<DateTime<Utc>>,
     pub escalation_due_at: Option<DateTime<Utc>>,
     pub resolution_due_at: Option<DateTime<Utc>>,
+    pub tier2_resolution_due_at: Option<DateTime<Utc>>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub response_breached: bool,
     pub resolution_breached: bool,
+    /// Any target breached (sticky).
+    pub breached: bool,
     pub paused: bool,
+    /// Per target (`response`, `escalation`, `resolution`, `tier2_resolution`).
+    pub targets: BTreeMap<String, TargetView>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -175,6 +187,9 @@ pub struct TicketDto {
     pub closed_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub escalation: Option<EscalationDto>,
+    /// Why and since when the ticket is pending (null otherwise).
+    pub pending_reason: Option<String>,
+    pub pending_since: Option<DateTime<Utc>>,
     pub outage: Option<OutageDto>,
     pub sla: SlaDto,
     pub version: i32,
@@ -222,19 +237,27 @@ impl From<&models::Ticket> for TicketDto {
             closed_at: utc_opt(t.closed_at),
             cancelled_at: utc_opt(t.cancelled_at),
             escalation,
+            pending_reason: t.pending_reason.clone(),
+            pending_since: utc_opt(t.pending_since),
             outage: t.outage_start.map(|s| OutageDto {
                 start: utc(s),
                 end: utc_opt(t.outage_end),
             }),
             sla: SlaDto {
-                policy_id: None,
+                policy_id: t.sla_policy_id.clone(),
+                policy_version: t.sla_policy_version,
+                calendar_id: t.sla_calendar_id.clone(),
+                calendar_version: t.sla_calendar_version,
                 response_due_at: None,
                 escalation_due_at: None,
                 resolution_due_at: None,
+                tier2_resolution_due_at: None,
                 first_response_at: utc_opt(t.first_response_at),
                 response_breached: false,
                 resolution_breached: false,
+                breached: t.sla_breached,
                 paused: t.status == "pending",
+                targets: BTreeMap::new(),
             },
             version: t.version,
         }
@@ -242,10 +265,39 @@ impl From<&models::Ticket> for TicketDto {
 }
 
 impl TicketDto {
-    /// The JSON used for audit diffs: the API view without bookkeeping fields.
+    /// Fills the target-derived SLA fields.
+    pub fn with_targets(mut self, targets: BTreeMap<String, TargetView>) -> Self {
+        let due = |k: &str| targets.get(k).and_then(|v| v.due_at);
+        let breached = |k: &str| targets.get(k).is_some_and(|v| v.breached_at.is_some());
+        self.sla.response_due_at = due("response");
+        self.sla.escalation_due_at = due("escalation");
+        self.sla.resolution_due_at = due("resolution");
+        self.sla.tier2_resolution_due_at = due("tier2_resolution");
+        self.sla.response_breached = breached("response");
+        self.sla.resolution_breached = breached("resolution");
+        self.sla.targets = targets;
+        self
+    }
+
+    /// The JSON used for audit diffs: the ticket's own fields. Clock details live in the
+    /// SLA ledger, so only the SLA facts stored on the ticket appear here.
     pub fn audit_value(t: &models::Ticket) -> Result<serde_json::Value, ApiError> {
-        serde_json::to_value(TicketDto::from(t))
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("serialize ticket")))
+        let mut v = serde_json::to_value(TicketDto::from(t))
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("serialize ticket")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "sla".into(),
+                serde_json::json!({
+                    "policy_id": t.sla_policy_id,
+                    "policy_version": t.sla_policy_version,
+                    "calendar_version": t.sla_calendar_version,
+                    "first_response_at": utc_opt(t.first_response_at),
+                    "breached": t.sla_breached,
+                    "paused": t.status == "pending",
+                }),
+            );
+        }
+        Ok(v)
     }
 }
 

@@ -29,6 +29,7 @@ pub struct AppState {
     pub settings: Settings,
     /// The zone whose calendar year numbers tickets.
     pub ticket_tz: chrono_tz::Tz,
+    pub sla: Arc<crate::engine::Env>,
 }
 
 pub type State = web::Data<AppState>;

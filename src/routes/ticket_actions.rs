@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::dto::{CommentDto, TicketDto};
 use super::extract::JsonBody;
 use super::tickets::{
-    check_version, expected_version, load_visible, machine_state, save, scope_of,
+    check_version, expected_version, load_visible, machine_state, save, scope_of, view,
 };
 use super::{new_id, State};
 use crate::db::models::{Comment, Ticket};
@@ -107,13 +107,22 @@ async fn perform(
                 t.first_response_at = Some(now.naive_utc());
             }
             let verb = past_tense(action);
-            save(conn, Some(&actor.user_id), &before, &mut t, verb, data, now)?;
-            Ok(t)
+            save(
+                conn,
+                &st,
+                Some(&actor.user_id),
+                &before,
+                &mut t,
+                verb,
+                data,
+                now,
+            )?;
+            view(conn, &st, &t)
         })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(TicketDto::from(&t)))
+        .json(t))
 }
 
 fn past_tense(a: Action) -> &'static str {
@@ -349,6 +358,7 @@ pub async fn comment(
             }
             save(
                 conn,
+                &st,
                 Some(&actor.user_id),
                 &before,
                 &mut t,

@@ -21,6 +21,7 @@ use crate::domain::scope::{self, Actor, TicketScope};
 use crate::domain::ticket::{self as machine, Action};
 use crate::domain::validate::Errors;
 use crate::domain::{number, priority, Classification, Level, OrgKind, Priority, TicketKind};
+use crate::engine;
 use crate::error::{ApiError, ApiResult, Problem};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -170,8 +171,12 @@ pub async fn create(
         // Two requests with one key raced and the other committed first: answer with its
         // ticket, as if this request had come second.
         (Err(e), Some(key)) => {
+            let st = state.clone();
             let found = state
-                .read(move |conn| replay(conn, &actor, &key, &hash))
+                .read(move |conn| match replay(conn, &actor, &key, &hash)? {
+                    Some(t) => view(conn, &st, &t).map(Some),
+                    None => Ok(None),
+                })
                 .await?;
             match found {
                 Some(t) => (t, true),
@@ -192,7 +197,7 @@ pub async fn create(
             "Idempotent-Replayed",
             if replayed { "true" } else { "false" },
         ))
-        .json(TicketDto::from(&ticket)))
+        .json(ticket))
 }
 
 fn create_tx(
@@ -202,10 +207,10 @@ fn create_tx(
     key: Option<&str>,
     hash: &str,
     input: CreateTicket,
-) -> ApiResult<(Ticket, bool)> {
+) -> ApiResult<(TicketDto, bool)> {
     if let Some(key) = key {
         if let Some(t) = replay(conn, actor, key, hash)? {
-            return Ok((t, true));
+            return Ok((view(conn, state, &t)?, true));
         }
     }
     let now = state.now();
@@ -304,6 +309,7 @@ fn create_tx(
         ));
     };
 
+    let service_policy = service.as_ref().and_then(|s| s.sla_policy_id.clone());
     let impact = input.impact.unwrap_or(Level::Medium);
     let urgency = input.urgency.unwrap_or(Level::Medium);
     let prio = input
@@ -318,7 +324,7 @@ fn create_tx(
         number: number::format(prefix, local_year, seq),
         organization_id: owning,
         reporter_organization_id: reporter_org,
-        service_id: service.map(|s| s.id),
+        service_id: service.as_ref().map(|s| s.id.clone()),
         kind: input.kind.as_str().into(),
         impact: impact.as_str().into(),
         urgency: urgency.as_str().into(),
@@ -353,7 +359,22 @@ fn create_tx(
         outage_start: outage.map(|o| o.0.naive_utc()),
         outage_end: outage.and_then(|o| o.1).map(|x| x.naive_utc()),
         version: 1,
+        sla_policy_id: None,
+        sla_policy_version: None,
+        sla_calendar_id: None,
+        sla_calendar_version: None,
+        sla_breached: false,
+        pending_since: None,
+        pending_reason: None,
+        sla_next_at: None,
     };
+    let mut ticket = ticket;
+    if let Some(ctx) = state
+        .sla
+        .policy_for_new_ticket(conn, service_policy.as_deref())?
+    {
+        engine::pin(&mut ticket, &ctx);
+    }
     tickets::insert(conn, &ticket)?;
     if let Some(key) = key {
         idempotency::insert(
@@ -392,7 +413,54 @@ fn create_tx(
             data: json!({ "idempotency_key": key }),
         },
     )?;
-    Ok((ticket, false))
+    // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
+    let created = ticket.clone();
+    let system = engine::sync(conn, &state.sla, None, &mut ticket, now)?;
+    if ticket != created {
+        // Bookkeeping (the next SLA check) is saved without a new version; what a client
+        // sees changing (an automatic escalation, a breach) gets one.
+        if TicketDto::audit_value(&ticket)? != TicketDto::audit_value(&created)? {
+            ticket.version = created.version + 1;
+        }
+        if !tickets::update_versioned(conn, &ticket, created.version)? {
+            return Err(ApiError::Conflict(
+                "the ticket changed while it was being created".into(),
+            ));
+        }
+    }
+    record_system(conn, &ticket.id, system, now)?;
+    Ok((view(conn, state, &ticket)?, false))
+}
+
+/// Audit events for what the daemon did on its own (actor: none).
+pub(crate) fn record_system(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    events: Vec<engine::SystemEvent>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    for ev in events {
+        audit::record(
+            conn,
+            audit::Record {
+                at: now,
+                actor_id: None,
+                entity_type: "ticket",
+                entity_id: ticket_id,
+                ticket_id: Some(ticket_id),
+                action: ev.action,
+                changes: &ev.changes,
+                data: ev.data,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The API view of a ticket, with its SLA targets as of now.
+pub(crate) fn view(conn: &mut DbConn, state: &AppState, t: &Ticket) -> ApiResult<TicketDto> {
+    let mut views = engine::views_for(conn, &state.sla, std::slice::from_ref(t), state.now())?;
+    Ok(TicketDto::from(t).with_targets(views.remove(&t.id).unwrap_or_default()))
 }
 
 pub(crate) fn scope_of(t: &Ticket) -> TicketScope<'_> {
@@ -430,12 +498,16 @@ pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: &str) -> ApiRes
     security(("bearer" = [])))]
 pub async fn get(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let st = state.clone();
     let t = state
-        .read(move |conn| load_visible(conn, &actor, &id))
+        .read(move |conn| {
+            let t = load_visible(conn, &actor, &id)?;
+            view(conn, &st, &t)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(TicketDto::from(&t)))
+        .json(t))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -563,20 +635,26 @@ pub async fn list(
         after,
         limit,
     };
-    let mut rows = state
-        .read(move |conn| Ok(tickets::list(conn, &actor, &filter)?))
+    let st = state.clone();
+    let page = state
+        .read(move |conn| {
+            let mut rows = tickets::list(conn, &actor, &filter)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor = if more {
+                rows.last().map(encode_cursor)
+            } else {
+                None
+            };
+            let mut views = engine::views_for(conn, &st.sla, &rows, st.now())?;
+            let items = rows
+                .iter()
+                .map(|t| TicketDto::from(t).with_targets(views.remove(&t.id).unwrap_or_default()))
+                .collect();
+            Ok(TicketPage { items, next_cursor })
+        })
         .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(encode_cursor)
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(TicketPage {
-        items: rows.iter().map(TicketDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -630,9 +708,13 @@ pub(crate) fn check_version(expected: Option<i32>, t: &Ticket) -> ApiResult<()> 
     }
 }
 
-/// Saves a changed ticket with its audit event, in the caller's transaction.
+/// Saves a changed ticket with its audit event, in the caller's transaction, after the SLA
+/// engine has moved the clocks (and possibly changed the ticket on its own, which is
+/// recorded as separate events by the daemon).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn save(
     conn: &mut DbConn,
+    state: &AppState,
     actor_id: Option<&str>,
     before: &Ticket,
     after: &mut Ticket,
@@ -640,6 +722,8 @@ pub(crate) fn save(
     data: serde_json::Value,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    let by_actor = after.clone();
+    let system = engine::sync(conn, &state.sla, Some(before), after, now)?;
     after.updated_at = now.naive_utc();
     after.version = before.version + 1;
     if !tickets::update_versioned(conn, after, before.version)? {
@@ -649,7 +733,7 @@ pub(crate) fn save(
     }
     let changes = Changes::diff(
         &TicketDto::audit_value(before)?,
-        &TicketDto::audit_value(after)?,
+        &TicketDto::audit_value(&by_actor)?,
         AUDIT_IGNORED,
     );
     audit::record(
@@ -665,7 +749,7 @@ pub(crate) fn save(
             data,
         },
     )?;
-    Ok(())
+    record_system(conn, &after.id, system, now)
 }
 
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = PatchTicket,
@@ -749,10 +833,11 @@ pub async fn update(
             }
             e.finish()?;
             if t == before {
-                return Ok(before);
+                return view(conn, &st, &before);
             }
             save(
                 conn,
+                &st,
                 Some(&actor.user_id),
                 &before,
                 &mut t,
@@ -760,12 +845,12 @@ pub async fn update(
                 json!({}),
                 now,
             )?;
-            Ok(t)
+            view(conn, &st, &t)
         })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(TicketDto::from(&t)))
+        .json(t))
 }
 
 pub(crate) fn machine_state(t: &Ticket) -> machine::State {

@@ -34,12 +34,17 @@ pub fn update_versioned(
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
-    t::tickets.find(id).first(conn).optional()
+    t::tickets
+        .find(id)
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Ticket>> {
     t::tickets
         .filter(t::number.eq(number))
+        .select(Ticket::as_select())
         .first(conn)
         .optional()
 }
@@ -153,5 +158,6 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
     }
     q.order((t::created_at.desc(), t::id.desc()))
         .limit(f.limit + 1)
+        .select(Ticket::as_select())
         .load(conn)
 }

@@ -1,0 +1,18 @@
+DROP INDEX tickets_sla_breached_idx;
+DROP INDEX tickets_sla_next_idx;
+ALTER TABLE tickets DROP COLUMN sla_lease_until;
+ALTER TABLE tickets DROP COLUMN sla_lease_owner;
+ALTER TABLE tickets DROP COLUMN sla_next_at;
+ALTER TABLE tickets DROP COLUMN pending_reason;
+ALTER TABLE tickets DROP COLUMN pending_since;
+ALTER TABLE tickets DROP COLUMN sla_breached;
+ALTER TABLE tickets DROP COLUMN sla_calendar_version;
+ALTER TABLE tickets DROP COLUMN sla_calendar_id;
+ALTER TABLE tickets DROP COLUMN sla_policy_version;
+ALTER TABLE tickets DROP COLUMN sla_policy_id;
+DROP TABLE sla_events;
+DROP TABLE sla_targets;
+DROP TABLE sla_policy_versions;
+DROP TABLE sla_policies;
+DROP TABLE calendar_versions;
+DROP TABLE calendars;

@@ -1,0 +1,253 @@
+//! Calendars, policies (both versioned, versions immutable), ticket SLA targets, the SLA
+//! ledger (append-only) and the scheduler's claims.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::models::{
+    CalendarRow, CalendarVersion, NewSlaEvent, PolicyRow, PolicyVersion, SlaEventRow, TargetRow,
+};
+use crate::db::schema::{
+    calendar_versions::dsl as cv, calendars::dsl as c, sla_events::dsl as ev,
+    sla_policies::dsl as p, sla_policy_versions::dsl as pv, sla_targets::dsl as st,
+    tickets::dsl as t,
+};
+use crate::db::DbConn;
+
+pub fn insert_calendar(conn: &mut DbConn, row: &CalendarRow) -> QueryResult<()> {
+    diesel::insert_into(c::calendars)
+        .values(row)
+        .execute(conn)?;
+    insert_calendar_version(conn, row)
+}
+
+fn insert_calendar_version(conn: &mut DbConn, row: &CalendarRow) -> QueryResult<()> {
+    diesel::insert_into(cv::calendar_versions)
+        .values(&CalendarVersion {
+            calendar_id: row.id.clone(),
+            version: row.version,
+            timezone: row.timezone.clone(),
+            working_hours: row.working_hours.clone(),
+            holidays: row.holidays.clone(),
+            created_at: row.updated_at,
+        })
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Saves a new version of a calendar if nobody else did since `expected_version`.
+pub fn update_calendar(
+    conn: &mut DbConn,
+    row: &CalendarRow,
+    expected_version: i32,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        c::calendars
+            .filter(c::id.eq(&row.id))
+            .filter(c::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
+    if n == 1 {
+        insert_calendar_version(conn, row)?;
+    }
+    Ok(n == 1)
+}
+
+pub fn calendar(conn: &mut DbConn, id: &str) -> QueryResult<Option<CalendarRow>> {
+    c::calendars.find(id).first(conn).optional()
+}
+
+pub fn calendar_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<CalendarRow>> {
+    c::calendars.filter(c::name.eq(name)).first(conn).optional()
+}
+
+pub fn calendars(conn: &mut DbConn) -> QueryResult<Vec<CalendarRow>> {
+    c::calendars.order(c::name.asc()).load(conn)
+}
+
+pub fn calendar_version(
+    conn: &mut DbConn,
+    id: &str,
+    version: i32,
+) -> QueryResult<Option<CalendarVersion>> {
+    cv::calendar_versions
+        .find((id, version))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_policy(conn: &mut DbConn, row: &PolicyRow, calendar_version: i32) -> QueryResult<()> {
+    diesel::insert_into(p::sla_policies)
+        .values(row)
+        .execute(conn)?;
+    insert_policy_version(conn, row, calendar_version)
+}
+
+fn insert_policy_version(
+    conn: &mut DbConn,
+    row: &PolicyRow,
+    calendar_version: i32,
+) -> QueryResult<()> {
+    diesel::insert_into(pv::sla_policy_versions)
+        .values(&PolicyVersion {
+            policy_id: row.id.clone(),
+            version: row.version,
+            calendar_id: row.calendar_id.clone(),
+            calendar_version,
+            warn_at_percent: row.warn_at_percent,
+            targets: row.targets.clone(),
+            created_at: row.updated_at,
+        })
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_policy(
+    conn: &mut DbConn,
+    row: &PolicyRow,
+    expected_version: i32,
+    calendar_version: i32,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        p::sla_policies
+            .filter(p::id.eq(&row.id))
+            .filter(p::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
+    if n == 1 {
+        insert_policy_version(conn, row, calendar_version)?;
+    }
+    Ok(n == 1)
+}
+
+pub fn policy(conn: &mut DbConn, id: &str) -> QueryResult<Option<PolicyRow>> {
+    p::sla_policies.find(id).first(conn).optional()
+}
+
+pub fn policy_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<PolicyRow>> {
+    p::sla_policies
+        .filter(p::name.eq(name))
+        .first(conn)
+        .optional()
+}
+
+pub fn policies(conn: &mut DbConn) -> QueryResult<Vec<PolicyRow>> {
+    p::sla_policies.order(p::name.asc()).load(conn)
+}
+
+pub fn policies_on_calendar(conn: &mut DbConn, calendar_id: &str) -> QueryResult<Vec<PolicyRow>> {
+    p::sla_policies
+        .filter(p::calendar_id.eq(calendar_id))
+        .load(conn)
+}
+
+pub fn policy_version(
+    conn: &mut DbConn,
+    id: &str,
+    version: i32,
+) -> QueryResult<Option<PolicyVersion>> {
+    pv::sla_policy_versions
+        .find((id, version))
+        .first(conn)
+        .optional()
+}
+
+pub fn targets_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<TargetRow>> {
+    st::sla_targets
+        .filter(st::ticket_id.eq(ticket_id))
+        .order(st::id.asc())
+        .load(conn)
+}
+
+pub fn targets_of_many(conn: &mut DbConn, ticket_ids: &[String]) -> QueryResult<Vec<TargetRow>> {
+    st::sla_targets
+        .filter(st::ticket_id.eq_any(ticket_ids))
+        .load(conn)
+}
+
+pub fn insert_target(conn: &mut DbConn, row: &TargetRow) -> QueryResult<()> {
+    diesel::insert_into(st::sla_targets)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_target(conn: &mut DbConn, row: &TargetRow) -> QueryResult<()> {
+    diesel::update(st::sla_targets.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_event(conn: &mut DbConn, row: &NewSlaEvent) -> QueryResult<()> {
+    diesel::insert_into(ev::sla_events)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<SlaEventRow>> {
+    ev::sla_events
+        .filter(ev::ticket_id.eq(ticket_id))
+        .order(ev::seq.asc())
+        .load(conn)
+}
+
+/// Tickets whose next SLA check is due and not claimed by a live lease, earliest first.
+/// Reads only the `sla_next_at` index range up to `now`.
+pub fn due_tickets(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    t::tickets
+        .filter(t::sla_next_at.le(now))
+        .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now)))
+        .order(t::sla_next_at.asc())
+        .select(t::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Claims one due ticket for `owner` until `until`. The conditional UPDATE is atomic on
+/// both backends, so of several daemons exactly one sees a changed row.
+pub fn claim(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        t::tickets
+            .filter(t::id.eq(id))
+            .filter(t::sla_next_at.le(now))
+            .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now))),
+    )
+    .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<()> {
+    diesel::update(
+        t::tickets
+            .filter(t::id.eq(id))
+            .filter(t::sla_lease_owner.eq(owner)),
+    )
+    .set((
+        t::sla_lease_owner.eq(None::<String>),
+        t::sla_lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Whether `owner` still holds the claim on a ticket (checked inside the processing
+/// transaction, so an expired lease taken over by another daemon is noticed).
+pub fn holds(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<bool> {
+    let n: i64 = t::tickets
+        .filter(t::id.eq(id))
+        .filter(t::sla_lease_owner.eq(owner))
+        .count()
+        .get_result(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,671 @@
+//! The SLA targets of one ticket and how ticket events move them (SLA.md, "Targets of a
+//! ticket"). Pure: the caller loads the targets, applies events, evaluates at "now", and
+//! stores the result together with the ledger entries this module reports.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::calendar::Calendar;
+use super::sla::{Stop, TargetClock};
+use super::sla_policy::TargetMinutes;
+use super::{str_enum, TicketKind};
+
+str_enum!(
+    /// response and resolution are end to end (tier 0); escalation is the Tier 1 window;
+    /// tier2_resolution is the Tier 2 OLA, opened by escalation.
+    TargetKind {
+        Response => "response",
+        Escalation => "escalation",
+        Resolution => "resolution",
+        Tier2Resolution => "tier2_resolution",
+    }
+);
+
+str_enum!(
+    /// Why a target's clock is stopped now.
+    StopReason { Pending => "pending", Resolved => "resolved" }
+);
+
+str_enum!(
+    /// What the SLA ledger records.
+    LedgerKind {
+        Started => "started",
+        Paused => "paused",
+        Resumed => "resumed",
+        Warned => "warned",
+        Breached => "breached",
+        Escalated => "escalated",
+        Stopped => "stopped",
+        Recomputed => "recomputed",
+        Rebaselined => "rebaselined",
+    }
+);
+
+impl TargetKind {
+    /// 0 for the reporter's end-to-end targets, 1 for the Tier 1 segment, 2 for Tier 2.
+    pub fn tier(self) -> u8 {
+        match self {
+            TargetKind::Response | TargetKind::Resolution => 0,
+            TargetKind::Escalation => 1,
+            TargetKind::Tier2Resolution => 2,
+        }
+    }
+
+    pub fn minutes(self, m: &TargetMinutes, kind: TicketKind) -> i64 {
+        match self {
+            TargetKind::Response => m.response_minutes,
+            TargetKind::Escalation => m.escalation_minutes,
+            TargetKind::Resolution => m.resolution_for(kind),
+            TargetKind::Tier2Resolution => m.tier2(),
+        }
+    }
+
+    /// Targets that pending stops (SLA.md: response runs on; the rest stop).
+    fn pauses_on_pending(self) -> bool {
+        !matches!(self, TargetKind::Response)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub clock: TargetClock,
+    pub stop_reason: Option<StopReason>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub warned_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
+}
+
+/// One line for the SLA ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    pub target: TargetKind,
+    pub kind: LedgerKind,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+impl Target {
+    pub fn new(kind: TargetKind, start: DateTime<Utc>, minutes: i64) -> Self {
+        Target {
+            kind,
+            clock: TargetClock::new(start, minutes),
+            stop_reason: None,
+            ended_at: None,
+            warned_at: None,
+            breached_at: None,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.ended_at.is_none()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.is_active() && self.clock.is_stopped()
+    }
+
+    /// The deadline while the target runs; `None` once it ended or while stopped.
+    pub fn due_at(&self, cal: &Calendar) -> Option<DateTime<Utc>> {
+        if self.is_active() {
+            self.clock.deadline(cal)
+        } else {
+            None
+        }
+    }
+
+    /// Elapsed business time at `t`, frozen at the target's end.
+    pub fn elapsed_at(&self, cal: &Calendar, t: DateTime<Utc>) -> TimeDelta {
+        let t = self.ended_at.map_or(t, |e| e.min(t));
+        self.clock.elapsed(cal, t)
+    }
+
+    pub fn remaining_at(&self, cal: &Calendar, t: DateTime<Utc>) -> TimeDelta {
+        self.clock.target().unwrap_or(TimeDelta::MAX) - self.elapsed_at(cal, t)
+    }
+
+    /// Whether the clock is ticking at `t`: active, not stopped, inside working time.
+    pub fn running_at(&self, cal: &Calendar, t: DateTime<Utc>) -> bool {
+        self.is_active() && !self.clock.is_stopped_at(t) && cal.is_working(t)
+    }
+
+    pub fn outcome(&self) -> &'static str {
+        match (self.breached_at, self.is_active(), self.clock.is_stopped()) {
+            (Some(_), _, _) => "breached",
+            (None, false, _) => "met",
+            (None, true, true) => "paused",
+            (None, true, false) => "running",
+        }
+    }
+
+    fn warn_amount(&self, percent: u32) -> TimeDelta {
+        let micros = self
+            .clock
+            .minutes
+            .max(0)
+            .saturating_mul(i64::from(percent))
+            .saturating_mul(600_000);
+        TimeDelta::microseconds(micros)
+    }
+
+    fn stop(&mut self, t: DateTime<Utc>, reason: StopReason, log: &mut Vec<LedgerEntry>) {
+        if self.is_active() && !self.clock.is_stopped() {
+            self.clock.stops.push(Stop { from: t, to: None });
+            self.stop_reason = Some(reason);
+            log.push(entry(
+                self.kind,
+                LedgerKind::Paused,
+                t,
+                Some(reason.as_str()),
+            ));
+        }
+    }
+
+    fn resume(&mut self, t: DateTime<Utc>, reason: StopReason, log: &mut Vec<LedgerEntry>) {
+        if self.is_active() && self.stop_reason == Some(reason) {
+            for s in self.clock.stops.iter_mut().filter(|s| s.to.is_none()) {
+                s.to = Some(t.max(s.from));
+            }
+            self.stop_reason = None;
+            log.push(entry(
+                self.kind,
+                LedgerKind::Resumed,
+                t,
+                Some(reason.as_str()),
+            ));
+        }
+    }
+
+    fn end(&mut self, t: DateTime<Utc>, why: &str, log: &mut Vec<LedgerEntry>) {
+        if self.is_active() {
+            self.ended_at = Some(t);
+            log.push(entry(self.kind, LedgerKind::Stopped, t, Some(why)));
+        }
+    }
+}
+
+fn entry(
+    target: TargetKind,
+    kind: LedgerKind,
+    at: DateTime<Utc>,
+    reason: Option<&str>,
+) -> LedgerEntry {
+    LedgerEntry {
+        target,
+        kind,
+        at,
+        reason: reason.map(str::to_string),
+    }
+}
+
+/// All targets of one ticket.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TicketTargets {
+    pub targets: Vec<Target>,
+}
+
+impl TicketTargets {
+    /// The targets a new ticket starts with, all from `reported_at`.
+    pub fn start(
+        kind: TicketKind,
+        minutes: &TargetMinutes,
+        reported_at: DateTime<Utc>,
+        log: &mut Vec<LedgerEntry>,
+    ) -> Self {
+        let targets = [
+            TargetKind::Response,
+            TargetKind::Escalation,
+            TargetKind::Resolution,
+        ]
+        .into_iter()
+        .map(|k| {
+            log.push(entry(k, LedgerKind::Started, reported_at, None));
+            Target::new(k, reported_at, k.minutes(minutes, kind))
+        })
+        .collect();
+        TicketTargets { targets }
+    }
+
+    pub fn get(&self, kind: TargetKind) -> Option<&Target> {
+        self.targets.iter().find(|t| t.kind == kind)
+    }
+
+    fn each(&mut self, mut f: impl FnMut(&mut Target)) {
+        self.targets.iter_mut().for_each(&mut f);
+    }
+
+    pub fn first_response(&mut self, t: DateTime<Utc>, log: &mut Vec<LedgerEntry>) {
+        self.each(|x| {
+            if x.kind == TargetKind::Response {
+                x.end(t, "first_response", log)
+            }
+        });
+    }
+
+    pub fn pause(&mut self, t: DateTime<Utc>, log: &mut Vec<LedgerEntry>) {
+        self.each(|x| {
+            if x.kind.pauses_on_pending() {
+                x.stop(t, StopReason::Pending, log)
+            }
+        });
+    }
+
+    pub fn resume(&mut self, t: DateTime<Utc>, log: &mut Vec<LedgerEntry>) {
+        self.each(|x| x.resume(t, StopReason::Pending, log));
+    }
+
+    /// Ends the Tier 1 window and opens the Tier 2 OLA at `t` (stopped at once if the
+    /// ticket is pending).
+    pub fn escalate(
+        &mut self,
+        t: DateTime<Utc>,
+        tier2_minutes: i64,
+        pending: bool,
+        log: &mut Vec<LedgerEntry>,
+    ) {
+        self.each(|x| {
+            if x.kind == TargetKind::Escalation {
+                x.end(t, "escalated", log)
+            }
+        });
+        if self.get(TargetKind::Tier2Resolution).is_none() {
+            log.push(entry(
+                TargetKind::Tier2Resolution,
+                LedgerKind::Started,
+                t,
+                None,
+            ));
+            let mut tier2 = Target::new(TargetKind::Tier2Resolution, t, tier2_minutes);
+            if pending {
+                tier2.stop(t, StopReason::Pending, log);
+            }
+            self.targets.push(tier2);
+        }
+    }
+
+    /// A resolve stops every running clock until a reopen resumes it.
+    pub fn resolve(&mut self, t: DateTime<Utc>, log: &mut Vec<LedgerEntry>) {
+        self.each(|x| {
+            if x.kind != TargetKind::Response {
+                x.stop(t, StopReason::Resolved, log)
+            }
+        });
+    }
+
+    pub fn reopen(&mut self, t: DateTime<Utc>, log: &mut Vec<LedgerEntry>) {
+        self.each(|x| x.resume(t, StopReason::Resolved, log));
+    }
+
+    /// Close or cancel: every target ends for good.
+    pub fn finish(&mut self, t: DateTime<Utc>, why: &str, log: &mut Vec<LedgerEntry>) {
+        self.each(|x| x.end(t, why, log));
+    }
+
+    /// New minutes for every active target (priority change, re-baseline): same start, same
+    /// stops; a deadline now in the past is caught by the next `evaluate`.
+    pub fn set_minutes(
+        &mut self,
+        t: DateTime<Utc>,
+        minutes: impl Fn(TargetKind) -> i64,
+        why: LedgerKind,
+        log: &mut Vec<LedgerEntry>,
+    ) {
+        self.each(|x| {
+            let m = minutes(x.kind);
+            if x.is_active() && x.clock.minutes != m {
+                x.clock.minutes = m;
+                log.push(entry(x.kind, why, t, Some(&format!("{m} minutes"))));
+            }
+        });
+    }
+
+    /// Records warnings and breaches that happened by `now` (sticky: set once, never
+    /// cleared). A target that ran out before it was stopped or ended is breached at the
+    /// instant it ran out; a warning is not recorded for a target breached at the same time.
+    pub fn evaluate(
+        &mut self,
+        cal: &Calendar,
+        warn_percent: u32,
+        now: DateTime<Utc>,
+        log: &mut Vec<LedgerEntry>,
+    ) {
+        for x in &mut self.targets {
+            let limit = x.ended_at.map_or(now, |e| e.min(now));
+            if x.breached_at.is_none() {
+                if let Some(at) = x.clock.target().and_then(|d| x.clock.reached_at(cal, d)) {
+                    if at <= limit {
+                        x.breached_at = Some(at);
+                        log.push(entry(x.kind, LedgerKind::Breached, at, None));
+                        continue;
+                    }
+                }
+                if x.warned_at.is_none() {
+                    if let Some(at) = x.clock.reached_at(cal, x.warn_amount(warn_percent)) {
+                        if at <= limit {
+                            x.warned_at = Some(at);
+                            log.push(entry(x.kind, LedgerKind::Warned, at, None));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// When `evaluate` could next have something to record: the earliest pending warning or
+    /// deadline of a running target. `None` when every clock is stopped, ended or breached.
+    pub fn next_check(&self, cal: &Calendar, warn_percent: u32) -> Option<DateTime<Utc>> {
+        self.targets
+            .iter()
+            .filter(|x| x.is_active() && !x.clock.is_stopped() && x.breached_at.is_none())
+            .flat_map(|x| {
+                let warn = if x.warned_at.is_none() {
+                    x.clock.warn_at(cal, warn_percent)
+                } else {
+                    None
+                };
+                [warn, x.clock.deadline(cal)]
+            })
+            .flatten()
+            .min()
+    }
+
+    pub fn any_breached(&self) -> bool {
+        self.targets.iter().any(|x| x.breached_at.is_some())
+    }
+
+    /// True when the Tier 1 window has run out and the ticket is still waiting at Tier 1.
+    pub fn escalation_due(&self) -> bool {
+        self.get(TargetKind::Escalation)
+            .is_some_and(|x| x.is_active() && !x.clock.is_stopped() && x.breached_at.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::WeekSchedule;
+    use chrono::{NaiveDate, TimeZone};
+    use chrono_tz::Asia::Makassar;
+
+    fn cal() -> Calendar {
+        let holidays = [
+            NaiveDate::from_ymd_opt(2026, 12, 24),
+            NaiveDate::from_ymd_opt(2026, 12, 25),
+        ];
+        Calendar::new(
+            Makassar,
+            WeekSchedule::spbe_default(),
+            holidays.into_iter().flatten(),
+        )
+        .expect("calendar")
+    }
+
+    fn wita(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Makassar
+            .with_ymd_and_hms(2026, 11, d, h, m, 0)
+            .single()
+            .expect("instant")
+            .with_timezone(&Utc)
+    }
+
+    fn minutes(r: i64, e: i64, res: i64) -> TargetMinutes {
+        TargetMinutes {
+            response_minutes: r,
+            escalation_minutes: e,
+            resolution_minutes: res,
+            fulfillment_minutes: res * 2,
+            tier2_resolution_minutes: Some(120),
+        }
+    }
+
+    fn due(t: &TicketTargets, k: TargetKind) -> Option<DateTime<Utc>> {
+        t.get(k).and_then(|x| x.due_at(&cal()))
+    }
+
+    #[test]
+    fn example_7_pending_stops_resolution_but_not_response() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(480, 240, 240),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.pause(wita(23, 9, 0), &mut log);
+        assert_eq!(
+            due(&t, TargetKind::Resolution),
+            None,
+            "no deadline while paused"
+        );
+        assert!(t.get(TargetKind::Response).is_some_and(|x| !x.is_paused()));
+        t.resume(wita(23, 14, 0), &mut log);
+        assert_eq!(due(&t, TargetKind::Resolution), Some(wita(24, 8, 30)));
+        // 480 minutes of response from Mon 08:00: 420 on Monday, 60 on Tuesday from 07:30.
+        assert_eq!(
+            due(&t, TargetKind::Response),
+            Some(wita(24, 8, 30)),
+            "response ignores pending"
+        );
+    }
+
+    #[test]
+    fn example_8_resolved_time_does_not_count_after_reopen() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(60, 240, 240),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.first_response(wita(23, 8, 10), &mut log);
+        t.resolve(wita(23, 10, 0), &mut log);
+        t.reopen(wita(24, 8, 0), &mut log);
+        assert_eq!(due(&t, TargetKind::Resolution), Some(wita(24, 10, 0)));
+    }
+
+    #[test]
+    fn requests_count_fulfilment_not_resolution() {
+        let mut log = vec![];
+        let t = TicketTargets::start(
+            TicketKind::Request,
+            &minutes(60, 60, 120),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        assert_eq!(
+            t.get(TargetKind::Resolution).map(|x| x.clock.minutes),
+            Some(240)
+        );
+    }
+
+    #[test]
+    fn reopen_does_not_escalate_at_once() {
+        // Peers count the resolved days and escalate the moment a ticket is reopened.
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 240, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.first_response(wita(23, 8, 5), &mut log);
+        t.resolve(wita(23, 9, 0), &mut log);
+        t.reopen(wita(25, 8, 0), &mut log);
+        t.evaluate(&cal(), 75, wita(25, 8, 0), &mut log);
+        assert!(!t.escalation_due());
+        assert_eq!(due(&t, TargetKind::Escalation), Some(wita(25, 11, 0)));
+    }
+
+    #[test]
+    fn a_pending_ticket_does_not_run_out_its_tier_1_window() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 60, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.pause(wita(23, 8, 30), &mut log);
+        t.evaluate(&cal(), 75, wita(27, 15, 0), &mut log);
+        assert!(!t.escalation_due());
+        assert_eq!(
+            t.get(TargetKind::Escalation).and_then(|x| x.breached_at),
+            None
+        );
+        assert_eq!(
+            t.get(TargetKind::Response).and_then(|x| x.breached_at),
+            Some(wita(23, 8, 30))
+        );
+        assert_eq!(
+            t.next_check(&cal(), 75),
+            None,
+            "every clock is stopped or breached: nothing to schedule"
+        );
+    }
+
+    #[test]
+    fn breaches_are_sticky_and_recorded_once_at_the_instant_they_happened() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 60, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.evaluate(&cal(), 50, wita(23, 10, 0), &mut log);
+        let esc = t.get(TargetKind::Escalation).cloned().expect("escalation");
+        assert_eq!(esc.breached_at, Some(wita(23, 9, 0)));
+        assert_eq!(
+            esc.warned_at, None,
+            "no warning for a target found already breached"
+        );
+        assert!(t.escalation_due());
+        let before = log.len();
+        t.evaluate(&cal(), 50, wita(23, 11, 0), &mut log);
+        assert_eq!(log.len(), before, "nothing recorded twice");
+        // A resume or a longer target does not clear a breach.
+        t.set_minutes(wita(23, 11, 0), |_| 5000, LedgerKind::Recomputed, &mut log);
+        t.evaluate(&cal(), 50, wita(23, 11, 0), &mut log);
+        assert_eq!(
+            t.get(TargetKind::Escalation).and_then(|x| x.breached_at),
+            Some(wita(23, 9, 0))
+        );
+    }
+
+    #[test]
+    fn a_stricter_priority_whose_deadline_has_passed_breaches_at_once() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(480, 450, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.evaluate(&cal(), 75, wita(23, 10, 0), &mut log);
+        assert!(!t.any_breached());
+        t.set_minutes(
+            wita(23, 10, 0),
+            |k| if k == TargetKind::Response { 60 } else { 900 },
+            LedgerKind::Recomputed,
+            &mut log,
+        );
+        t.evaluate(&cal(), 75, wita(23, 10, 0), &mut log);
+        assert_eq!(
+            t.get(TargetKind::Response).and_then(|x| x.breached_at),
+            Some(wita(23, 9, 0))
+        );
+    }
+
+    #[test]
+    fn warnings_come_once_at_the_threshold() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(120, 450, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        assert_eq!(
+            t.next_check(&cal(), 75),
+            Some(wita(23, 9, 30)),
+            "75% of 120 minutes"
+        );
+        t.evaluate(&cal(), 75, wita(23, 9, 30), &mut log);
+        assert_eq!(
+            t.get(TargetKind::Response).and_then(|x| x.warned_at),
+            Some(wita(23, 9, 30))
+        );
+        assert_eq!(
+            log.iter().filter(|e| e.kind == LedgerKind::Warned).count(),
+            1
+        );
+        t.evaluate(&cal(), 75, wita(23, 9, 45), &mut log);
+        assert_eq!(
+            log.iter().filter(|e| e.kind == LedgerKind::Warned).count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_target_met_in_time_is_never_breached_later() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 60, 120),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.first_response(wita(23, 8, 20), &mut log);
+        t.evaluate(&cal(), 75, wita(24, 8, 0), &mut log);
+        let r = t.get(TargetKind::Response).expect("response");
+        assert_eq!(r.breached_at, None);
+        assert_eq!(r.outcome(), "met");
+    }
+
+    #[test]
+    fn escalation_opens_the_tier_2_ola_and_ends_the_tier_1_window() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 60, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.escalate(wita(23, 8, 40), 120, false, &mut log);
+        let esc = t.get(TargetKind::Escalation).expect("escalation");
+        assert_eq!(esc.outcome(), "met");
+        assert_eq!(due(&t, TargetKind::Tier2Resolution), Some(wita(23, 10, 40)));
+        // Escalating a pending ticket starts the OLA stopped.
+        let mut p = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 60, 900),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        p.pause(wita(23, 8, 30), &mut log);
+        p.escalate(wita(23, 9, 0), 120, true, &mut log);
+        assert_eq!(due(&p, TargetKind::Tier2Resolution), None);
+        p.resume(wita(23, 13, 0), &mut log);
+        assert_eq!(due(&p, TargetKind::Tier2Resolution), Some(wita(23, 15, 0)));
+    }
+
+    #[test]
+    fn closing_ends_everything_and_keeps_the_outcome() {
+        let mut log = vec![];
+        let mut t = TicketTargets::start(
+            TicketKind::Incident,
+            &minutes(30, 60, 120),
+            wita(23, 8, 0),
+            &mut log,
+        );
+        t.first_response(wita(23, 8, 10), &mut log);
+        t.resolve(wita(23, 9, 0), &mut log);
+        t.finish(wita(30, 9, 0), "closed", &mut log);
+        t.evaluate(&cal(), 75, wita(30, 9, 0), &mut log);
+        assert!(t.targets.iter().all(|x| !x.is_active()));
+        assert_eq!(
+            t.get(TargetKind::Resolution).map(Target::outcome),
+            Some("met")
+        );
+        assert_eq!(t.next_check(&cal(), 75), None);
+    }
+}

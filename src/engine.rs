@@ -1,0 +1,654 @@
+//! The SLA engine: the glue between the pure target arithmetic (`domain::targets`), the
+//! versioned calendars and policies, and the database. Handlers and the scheduler call
+//! `sync` inside the transaction that changes a ticket; it moves the ticket's targets,
+//! appends the SLA ledger, and reports the automatic changes (auto-escalation, a pause
+//! that ran out, warnings, breaches) that the caller records in the audit trail.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::{SchedulerSettings, SlaSettings};
+use crate::db::models::{NewSlaEvent, TargetRow, Ticket};
+use crate::db::queries::sla as q;
+use crate::db::DbConn;
+use crate::domain::audit::Changes;
+use crate::domain::calendar::{Calendar, WeekSchedule};
+use crate::domain::sla::{Stop, TargetClock};
+use crate::domain::sla_policy::PolicyTargets;
+use crate::domain::targets::{
+    LedgerEntry, LedgerKind, StopReason, Target, TargetKind, TicketTargets,
+};
+use crate::domain::{EscalationMode, Priority, TicketKind, TicketStatus};
+use crate::error::{ApiError, ApiResult};
+
+/// A holiday as stored in a calendar's `holidays` JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+pub type WorkingHours = BTreeMap<String, Vec<[String; 2]>>;
+
+/// Builds a calendar from its stored form; the error says what is wrong.
+pub fn build_calendar(
+    timezone: &str,
+    working_hours: &WorkingHours,
+    holidays: &[Holiday],
+) -> Result<Calendar, String> {
+    let tz = crate::domain::calendar::parse_timezone(timezone).map_err(|e| e.to_string())?;
+    let week = WeekSchedule::from_map(working_hours).map_err(|e| e.to_string())?;
+    Calendar::new(tz, week, holidays.iter().map(|h| h.date)).map_err(|e| e.to_string())
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"))
+}
+
+/// What a ticket's SLA is computed against: one policy version and the calendar version it
+/// was saved with. Immutable, so cached for the life of the process.
+#[derive(Debug)]
+pub struct Context {
+    pub policy_id: String,
+    pub policy_version: i32,
+    pub calendar_id: String,
+    pub calendar_version: i32,
+    pub warn_percent: u32,
+    pub targets: PolicyTargets,
+    pub calendar: Calendar,
+}
+
+/// Everything `sync` needs besides the connection.
+pub struct Env {
+    pub sla: SlaSettings,
+    pub scheduler: SchedulerSettings,
+    cache: Mutex<HashMap<(String, i32), Arc<Context>>>,
+}
+
+impl Env {
+    pub fn new(sla: SlaSettings, scheduler: SchedulerSettings) -> Self {
+        Env {
+            sla,
+            scheduler,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The context of one policy version (from the cache when seen before).
+    pub fn context(
+        &self,
+        conn: &mut DbConn,
+        policy_id: &str,
+        version: i32,
+    ) -> ApiResult<Arc<Context>> {
+        let key = (policy_id.to_string(), version);
+        if let Some(c) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(c.clone());
+        }
+        let pv = q::policy_version(conn, policy_id, version)?.ok_or_else(|| {
+            corrupt(
+                "policy reference",
+                format!("{policy_id} v{version} missing"),
+            )
+        })?;
+        let cv =
+            q::calendar_version(conn, &pv.calendar_id, pv.calendar_version)?.ok_or_else(|| {
+                corrupt(
+                    "calendar reference",
+                    format!("{} v{} missing", pv.calendar_id, pv.calendar_version),
+                )
+            })?;
+        let wh: WorkingHours =
+            serde_json::from_str(&cv.working_hours).map_err(|e| corrupt("working hours", e))?;
+        let hol: Vec<Holiday> =
+            serde_json::from_str(&cv.holidays).map_err(|e| corrupt("holidays", e))?;
+        let calendar =
+            build_calendar(&cv.timezone, &wh, &hol).map_err(|e| corrupt("calendar", e))?;
+        let targets: PolicyTargets =
+            serde_json::from_str(&pv.targets).map_err(|e| corrupt("policy targets", e))?;
+        let ctx = Arc::new(Context {
+            policy_id: pv.policy_id,
+            policy_version: pv.version,
+            calendar_id: pv.calendar_id,
+            calendar_version: pv.calendar_version,
+            warn_percent: u32::try_from(pv.warn_at_percent).unwrap_or(75),
+            targets,
+            calendar,
+        });
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, ctx.clone());
+        Ok(ctx)
+    }
+
+    /// The current version of a policy.
+    pub fn latest(&self, conn: &mut DbConn, policy_id: &str) -> ApiResult<Arc<Context>> {
+        let p =
+            q::policy(conn, policy_id)?.ok_or_else(|| corrupt("policy reference", policy_id))?;
+        self.context(conn, &p.id, p.version)
+    }
+
+    /// The policy a new ticket gets: its service's, else the configured default.
+    pub fn policy_for_new_ticket(
+        &self,
+        conn: &mut DbConn,
+        service_policy: Option<&str>,
+    ) -> ApiResult<Option<Arc<Context>>> {
+        if let Some(id) = service_policy {
+            return self.latest(conn, id).map(Some);
+        }
+        match q::policy_by_name(conn, &self.sla.default_policy)? {
+            Some(p) => self.context(conn, &p.id, p.version).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn ticket_context(&self, conn: &mut DbConn, t: &Ticket) -> ApiResult<Option<Arc<Context>>> {
+        match (&t.sla_policy_id, t.sla_policy_version) {
+            (Some(id), Some(v)) => self.context(conn, id, v).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Pins a new ticket to a policy version (before its first `sync`).
+pub fn pin(t: &mut Ticket, ctx: &Context) {
+    t.sla_policy_id = Some(ctx.policy_id.clone());
+    t.sla_policy_version = Some(ctx.policy_version);
+    t.sla_calendar_id = Some(ctx.calendar_id.clone());
+    t.sla_calendar_version = Some(ctx.calendar_version);
+}
+
+fn parse_priority(t: &Ticket) -> ApiResult<(Priority, TicketKind)> {
+    match (Priority::parse(&t.priority), TicketKind::parse(&t.kind)) {
+        (Some(p), Some(k)) => Ok((p, k)),
+        _ => Err(corrupt(
+            "ticket",
+            format!("{} has priority {} kind {}", t.id, t.priority, t.kind),
+        )),
+    }
+}
+
+fn status(t: &Ticket) -> TicketStatus {
+    TicketStatus::parse(&t.status).unwrap_or(TicketStatus::Closed)
+}
+
+fn to_target(row: &TargetRow) -> ApiResult<Target> {
+    let kind = TargetKind::parse(&row.target).ok_or_else(|| corrupt("target", &row.target))?;
+    let stops: Vec<Stop> =
+        serde_json::from_str(&row.stops).map_err(|e| corrupt("target stops", e))?;
+    Ok(Target {
+        kind,
+        clock: TargetClock {
+            start: row.started_at.and_utc(),
+            minutes: row.minutes,
+            stops,
+        },
+        stop_reason: row.stop_reason.as_deref().and_then(StopReason::parse),
+        ended_at: row.ended_at.map(|x| x.and_utc()),
+        warned_at: row.warned_at.map(|x| x.and_utc()),
+        breached_at: row.breached_at.map(|x| x.and_utc()),
+    })
+}
+
+fn to_row(id: String, ticket_id: &str, x: &Target, cal: &Calendar) -> ApiResult<TargetRow> {
+    Ok(TargetRow {
+        id,
+        ticket_id: ticket_id.to_string(),
+        target: x.kind.as_str().into(),
+        tier: i32::from(x.kind.tier()),
+        minutes: x.clock.minutes,
+        started_at: x.clock.start.naive_utc(),
+        stops: serde_json::to_string(&x.clock.stops).map_err(|e| corrupt("target stops", e))?,
+        stop_reason: x.stop_reason.map(|r| r.as_str().to_string()),
+        ended_at: x.ended_at.map(|t| t.naive_utc()),
+        due_at: x.due_at(cal).map(|t| t.naive_utc()),
+        warned_at: x.warned_at.map(|t| t.naive_utc()),
+        breached_at: x.breached_at.map(|t| t.naive_utc()),
+    })
+}
+
+/// Loads a ticket's targets (with their row ids, in the same order).
+pub fn load_targets(
+    conn: &mut DbConn,
+    ticket_id: &str,
+) -> ApiResult<(TicketTargets, Vec<TargetRow>)> {
+    let rows = q::targets_of(conn, ticket_id)?;
+    let targets = rows.iter().map(to_target).collect::<ApiResult<Vec<_>>>()?;
+    Ok((TicketTargets { targets }, rows))
+}
+
+/// An automatic change `sync` made, for the audit trail (actor: the daemon).
+#[derive(Debug)]
+pub struct SystemEvent {
+    pub action: &'static str,
+    pub changes: Changes,
+    pub data: serde_json::Value,
+}
+
+fn ticket_json(t: &Ticket) -> ApiResult<serde_json::Value> {
+    crate::routes::dto::TicketDto::audit_value(t)
+}
+
+/// Brings the SLA of `after` up to date with what changed since `before` (None for a new
+/// ticket) and with the time `now`: moves target clocks, records warnings and breaches,
+/// escalates a ticket whose Tier 1 window ran out, resumes a pause that exceeded its limit,
+/// and sets `sla_breached` and `sla_next_at`. Writes targets and ledger; the caller saves
+/// the ticket row and the audit events.
+pub fn sync(
+    conn: &mut DbConn,
+    env: &Env,
+    before: Option<&Ticket>,
+    after: &mut Ticket,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<SystemEvent>> {
+    let Some(ctx) = env.ticket_context(conn, after)? else {
+        after.sla_next_at = None;
+        return Ok(vec![]);
+    };
+    let mut log: Vec<LedgerEntry> = Vec::new();
+    let mut system = Vec::new();
+    let (prio, kind) = parse_priority(after)?;
+    let (mut tt, rows) = match before {
+        None => {
+            let m = ctx.targets.for_priority(prio);
+            (
+                TicketTargets::start(kind, m, after.reported_at.and_utc(), &mut log),
+                vec![],
+            )
+        }
+        Some(_) => load_targets(conn, &after.id)?,
+    };
+    if let Some(b) = before {
+        let (bs, s) = (status(b), status(after));
+        if let (None, Some(fr)) = (b.first_response_at, after.first_response_at) {
+            tt.first_response(fr.and_utc(), &mut log);
+        }
+        if bs == TicketStatus::Pending && s != TicketStatus::Pending {
+            tt.resume(now, &mut log);
+        }
+        if bs == TicketStatus::Resolved && s == TicketStatus::InProgress {
+            tt.reopen(now, &mut log);
+        }
+        if b.sla_policy_version != after.sla_policy_version
+            || b.sla_policy_id != after.sla_policy_id
+        {
+            let m = *ctx.targets.for_priority(prio);
+            tt.set_minutes(
+                now,
+                |k| k.minutes(&m, kind),
+                LedgerKind::Rebaselined,
+                &mut log,
+            );
+        } else if b.priority != after.priority || b.kind != after.kind {
+            let m = *ctx.targets.for_priority(prio);
+            tt.set_minutes(
+                now,
+                |k| k.minutes(&m, kind),
+                LedgerKind::Recomputed,
+                &mut log,
+            );
+        }
+        if b.tier == 1 && after.tier == 2 {
+            let m = ctx.targets.for_priority(prio).tier2();
+            tt.escalate(now, m, s == TicketStatus::Pending, &mut log);
+            log.push(escalated_entry(now, "manual"));
+        }
+        if s == TicketStatus::Pending && bs != TicketStatus::Pending {
+            tt.pause(now, &mut log);
+        }
+        if s == TicketStatus::Resolved && bs != TicketStatus::Resolved {
+            tt.resolve(now, &mut log);
+        }
+        if matches!(s, TicketStatus::Closed | TicketStatus::Cancelled) && bs != s {
+            tt.finish(now, s.as_str(), &mut log);
+        }
+    }
+
+    // A pause that outlived its limit ends by itself.
+    if status(after) == TicketStatus::Pending {
+        let limit = TimeDelta::hours(env.sla.max_pause_hours);
+        if let Some(since) = after.pending_since {
+            if since.and_utc() + limit <= now {
+                let snapshot = ticket_json(after)?;
+                after.status = TicketStatus::InProgress.as_str().into();
+                after.pending_since = None;
+                after.pending_reason = None;
+                tt.resume(now, &mut log);
+                system.push(SystemEvent {
+                    action: "resumed",
+                    changes: Changes::diff(&snapshot, &ticket_json(after)?, crate::routes::dto::AUDIT_IGNORED),
+                    data: json!({ "reason": "max_pause_exceeded", "max_pause_hours": env.sla.max_pause_hours }),
+                });
+            }
+        }
+    }
+
+    let first_log = log.len();
+    tt.evaluate(&ctx.calendar, ctx.warn_percent, now, &mut log);
+    if tt.escalation_due()
+        && after.tier == 1
+        && matches!(status(after), TicketStatus::New | TicketStatus::InProgress)
+    {
+        let snapshot = ticket_json(after)?;
+        let window = tt
+            .get(TargetKind::Escalation)
+            .map_or(0, |x| x.clock.minutes);
+        after.tier = 2;
+        after.escalation_mode = Some(EscalationMode::Automatic.as_str().into());
+        after.escalation_reason = Some(format!(
+            "Tier 1 window of {window} business minutes ran out (automatic escalation)"
+        ));
+        after.escalated_at = Some(now.naive_utc());
+        after.escalated_by = None;
+        after.assignee_id = None;
+        tt.escalate(now, ctx.targets.for_priority(prio).tier2(), false, &mut log);
+        log.push(escalated_entry(now, "automatic"));
+        tt.evaluate(&ctx.calendar, ctx.warn_percent, now, &mut log);
+        system.push(SystemEvent {
+            action: "escalated",
+            changes: Changes::diff(
+                &snapshot,
+                &ticket_json(after)?,
+                crate::routes::dto::AUDIT_IGNORED,
+            ),
+            data: json!({ "mode": "automatic", "window_minutes": window }),
+        });
+    }
+    for e in &log[first_log..] {
+        let action = match e.kind {
+            LedgerKind::Warned => "sla_warned",
+            LedgerKind::Breached => "sla_breached",
+            _ => continue,
+        };
+        let may_wait = prio != Priority::Critical
+            && if e.kind == LedgerKind::Warned {
+                env.sla.warning_may_wait
+            } else {
+                env.sla.breach_may_wait
+            };
+        system.push(SystemEvent {
+            action,
+            changes: Changes::new(),
+            data: json!({
+                "target": e.target.as_str(),
+                "tier": e.target.tier(),
+                "at": e.at,
+                "may_wait_for_working_hours": may_wait,
+            }),
+        });
+    }
+
+    after.sla_breached = tt.any_breached();
+    let pause_end = match (status(after), after.pending_since) {
+        (TicketStatus::Pending, Some(s)) => {
+            Some(s.and_utc() + TimeDelta::hours(env.sla.max_pause_hours))
+        }
+        _ => None,
+    };
+    after.sla_next_at = [tt.next_check(&ctx.calendar, ctx.warn_percent), pause_end]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|t| t.naive_utc());
+
+    // Targets: update rows that changed, insert new ones.
+    for (i, x) in tt.targets.iter().enumerate() {
+        match rows.get(i) {
+            Some(old) => {
+                let new = to_row(old.id.clone(), &after.id, x, &ctx.calendar)?;
+                if new != *old {
+                    q::update_target(conn, &new)?;
+                }
+            }
+            None => q::insert_target(
+                conn,
+                &to_row(crate::routes::new_id(), &after.id, x, &ctx.calendar)?,
+            )?,
+        }
+    }
+    for e in log {
+        q::insert_event(
+            conn,
+            &NewSlaEvent {
+                id: crate::routes::new_id(),
+                ticket_id: after.id.clone(),
+                target: e.target.as_str().into(),
+                tier: i32::from(e.target.tier()),
+                kind: e.kind.as_str().into(),
+                at: e.at.naive_utc(),
+                reason: e.reason,
+                policy_id: ctx.policy_id.clone(),
+                policy_version: ctx.policy_version,
+                calendar_id: ctx.calendar_id.clone(),
+                calendar_version: ctx.calendar_version,
+                data: "{}".into(),
+                recorded_at: now.naive_utc(),
+            },
+        )?;
+    }
+    Ok(system)
+}
+
+fn escalated_entry(at: DateTime<Utc>, mode: &str) -> LedgerEntry {
+    LedgerEntry {
+        target: TargetKind::Escalation,
+        kind: LedgerKind::Escalated,
+        at,
+        reason: Some(mode.into()),
+    }
+}
+
+/// Per-target state for the API.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetView {
+    /// 0 end to end, 1 the Tier 1 segment, 2 the Tier 2 OLA.
+    pub tier: u8,
+    pub minutes: i64,
+    pub started_at: DateTime<Utc>,
+    /// Null while the clock is stopped or after the target ended.
+    pub due_at: Option<DateTime<Utc>>,
+    pub warned_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// `running`, `paused`, `met` or `breached`.
+    pub outcome: String,
+    pub paused: bool,
+    /// Business minutes left now (negative when overdue; frozen while paused).
+    pub remaining_minutes: f64,
+    /// Whether the clock ticks right now: active, not paused, inside working hours.
+    pub running_now: bool,
+}
+
+pub fn minutes_f64(d: TimeDelta) -> f64 {
+    // Micro-second exact, shown as fractional minutes (SLA.md: seconds count).
+    d.num_microseconds()
+        .map_or(f64::MAX, |m| m as f64 / 60_000_000.0)
+}
+
+pub fn target_views(
+    tt: &TicketTargets,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+) -> BTreeMap<String, TargetView> {
+    tt.targets
+        .iter()
+        .map(|x| {
+            (
+                x.kind.as_str().to_string(),
+                TargetView {
+                    tier: x.kind.tier(),
+                    minutes: x.clock.minutes,
+                    started_at: x.clock.start,
+                    due_at: x.due_at(cal),
+                    warned_at: x.warned_at,
+                    breached_at: x.breached_at,
+                    ended_at: x.ended_at,
+                    outcome: x.outcome().into(),
+                    paused: x.is_paused(),
+                    remaining_minutes: minutes_f64(x.remaining_at(cal, now)),
+                    running_now: x.running_at(cal, now),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The targets of many tickets at once (a list page), with their contexts.
+pub fn views_for(
+    conn: &mut DbConn,
+    env: &Env,
+    tickets: &[Ticket],
+    now: DateTime<Utc>,
+) -> ApiResult<HashMap<String, BTreeMap<String, TargetView>>> {
+    let ids: Vec<String> = tickets.iter().map(|t| t.id.clone()).collect();
+    let mut by_ticket: HashMap<String, Vec<TargetRow>> = HashMap::new();
+    for r in q::targets_of_many(conn, &ids)? {
+        by_ticket.entry(r.ticket_id.clone()).or_default().push(r);
+    }
+    let mut out = HashMap::new();
+    for t in tickets {
+        let Some(ctx) = env.ticket_context(conn, t)? else {
+            continue;
+        };
+        let mut rows = by_ticket.remove(&t.id).unwrap_or_default();
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        let targets = rows.iter().map(to_target).collect::<ApiResult<Vec<_>>>()?;
+        out.insert(
+            t.id.clone(),
+            target_views(&TicketTargets { targets }, &ctx.calendar, now),
+        );
+    }
+    Ok(out)
+}
+
+/// Re-pins an open ticket to the current version of its policy (and that version's
+/// calendar). Accumulated pauses are kept; the next `sync` recomputes deadlines.
+pub fn rebaseline(conn: &mut DbConn, env: &Env, t: &mut Ticket) -> ApiResult<bool> {
+    let Some(policy_id) = t.sla_policy_id.clone() else {
+        return Err(ApiError::Conflict("the ticket has no SLA policy".into()));
+    };
+    let latest = env.latest(conn, &policy_id)?;
+    if Some(latest.policy_version) == t.sla_policy_version
+        && Some(latest.calendar_version) == t.sla_calendar_version
+    {
+        return Ok(false);
+    }
+    pin(t, &latest);
+    Ok(true)
+}
+
+const SEED_SLA: &str = include_str!("../config/sla.toml");
+const SEED_HOLIDAYS: &str = include_str!("../config/holidays.toml");
+
+#[derive(Deserialize)]
+struct SeedFile {
+    calendars: Vec<SeedCalendar>,
+    policies: Vec<SeedPolicy>,
+}
+
+#[derive(Deserialize)]
+struct SeedCalendar {
+    name: String,
+    timezone: String,
+    working_hours: WorkingHours,
+}
+
+#[derive(Deserialize)]
+struct SeedPolicy {
+    name: String,
+    calendar: String,
+    warn_at_percent: i32,
+    targets: PolicyTargets,
+}
+
+#[derive(Deserialize)]
+struct HolidayFile {
+    holidays: Vec<SeedHoliday>,
+}
+
+#[derive(Deserialize)]
+struct SeedHoliday {
+    date: NaiveDate,
+    name: String,
+    #[allow(dead_code)]
+    kind: String,
+}
+
+/// The national holidays and cuti bersama shipped in `config/holidays.toml`.
+pub fn shipped_holidays() -> anyhow::Result<Vec<Holiday>> {
+    let f: HolidayFile = toml::from_str(SEED_HOLIDAYS)?;
+    Ok(f.holidays
+        .into_iter()
+        .map(|h| Holiday {
+            date: h.date,
+            name: h.name,
+        })
+        .collect())
+}
+
+/// Creates the shipped calendars and policies that do not exist yet (by name). Idempotent;
+/// runs at every start, so an operator's edits are never overwritten.
+pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use crate::db::models::{CalendarRow, PolicyRow};
+    let file: SeedFile = toml::from_str(SEED_SLA)?;
+    let holidays = shipped_holidays()?;
+    let n = now.naive_utc();
+    for c in file.calendars {
+        if q::calendar_by_name(conn, &c.name)?.is_some() {
+            continue;
+        }
+        build_calendar(&c.timezone, &c.working_hours, &holidays).map_err(anyhow::Error::msg)?;
+        q::insert_calendar(
+            conn,
+            &CalendarRow {
+                id: crate::routes::new_id(),
+                name: c.name,
+                timezone: c.timezone,
+                working_hours: serde_json::to_string(&c.working_hours)?,
+                holidays: serde_json::to_string(&holidays)?,
+                version: 1,
+                created_at: n,
+                updated_at: n,
+            },
+        )?;
+    }
+    for p in file.policies {
+        if q::policy_by_name(conn, &p.name)?.is_some() {
+            continue;
+        }
+        let cal = q::calendar_by_name(conn, &p.calendar)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "seed policy {} names unknown calendar {}",
+                p.name,
+                p.calendar
+            )
+        })?;
+        q::insert_policy(
+            conn,
+            &PolicyRow {
+                id: crate::routes::new_id(),
+                name: p.name,
+                calendar_id: cal.id,
+                warn_at_percent: p.warn_at_percent,
+                targets: serde_json::to_string(&p.targets)?,
+                version: 1,
+                created_at: n,
+                updated_at: n,
+            },
+            cal.version,
+        )?;
+    }
+    Ok(())
+}
