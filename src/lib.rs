@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod ics;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

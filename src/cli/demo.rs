@@ -206,7 +206,8 @@ fn org_by_code(conn: &mut DbConn, code: &str) -> Result<Organization, ApiError> 
         .ok_or_else(|| ApiError::NotFound(format!("organization {code}")))
 }
 
-pub fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoToken>> {
+pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result<Vec<DemoToken>> {
+    let settings_policy = default_policy.to_string();
     let result: Result<Vec<DemoToken>, ApiError> = db.write(|conn| {
         for (code, name, kind, parent) in ORGS {
             if organizations::by_code(conn, code)?.is_some() {
@@ -272,6 +273,8 @@ pub fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoToken>> {
             .get("ADMIN")
             .cloned()
             .ok_or_else(|| ApiError::NotFound("demo admin".into()))?;
+        let default_policy =
+            crate::db::queries::sla::policy_by_name(conn, &settings_policy)?.map(|p| p.id);
         for (code, name, kind, owner, avail) in SERVICES {
             if services::by_code(conn, code)?.is_some() {
                 continue;
@@ -286,6 +289,12 @@ pub fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoToken>> {
                     name: (*name).into(),
                     kind: *kind,
                     availability_target_percent: Some(*avail),
+                    // SIAK becomes critical below, and a critical service needs a policy.
+                    sla_policy_id: if *code == "SIAK" {
+                        default_policy.clone()
+                    } else {
+                        None
+                    },
                 },
                 now,
             )?;

@@ -131,7 +131,8 @@ async fn demo_then(
 ) -> anyhow::Result<()> {
     let now = clock.now();
     let db2 = db.clone();
-    let tokens = tokio::task::spawn_blocking(move || demo::load(&db2, now)).await??;
+    let policy = settings.sla.default_policy.clone();
+    let tokens = tokio::task::spawn_blocking(move || demo::load(&db2, now, &policy)).await??;
     demo::print(&tokens, &settings)?;
     if serve_after {
         serve(db, settings, clock).await

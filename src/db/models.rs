@@ -126,6 +126,7 @@ pub struct Comment {
     pub visibility: String,
     pub body: String,
     pub created_at: NaiveDateTime,
+    pub from_reporter: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -122,6 +122,7 @@ diesel::table! {
         visibility -> Text,
         body -> Text,
         created_at -> Timestamp,
+        from_reporter -> Bool,
     }
 }
 

@@ -313,6 +313,8 @@ pub struct CommentDto {
     pub visibility: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// The reporter's own reply, recorded by staff.
+    pub from_reporter: bool,
 }
 
 impl From<models::Comment> for CommentDto {
@@ -324,6 +326,7 @@ impl From<models::Comment> for CommentDto {
             visibility: c.visibility,
             body: c.body,
             created_at: utc(c.created_at),
+            from_reporter: c.from_reporter,
         }
     }
 }

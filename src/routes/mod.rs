@@ -2,13 +2,16 @@
 //! with their DTOs beside them.
 
 pub mod auth;
+pub mod calendars;
 pub mod dto;
 pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod organizations;
 pub mod services;
+pub mod sla_policies;
 pub mod ticket_actions;
+pub mod ticket_sla;
 pub mod tickets;
 pub mod users;
 

@@ -4,7 +4,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{health, organizations, services, ticket_actions, tickets, users};
+use super::{
+    calendars, health, organizations, services, sla_policies, ticket_actions, ticket_sla, tickets,
+    users,
+};
 
 struct BearerAuth;
 
@@ -34,6 +37,9 @@ impl Modify for BearerAuth {
         ticket_actions::pause, ticket_actions::resume, ticket_actions::resolve,
         ticket_actions::close, ticket_actions::reopen, ticket_actions::cancel,
         ticket_actions::comment, ticket_actions::list_comments,
+        calendars::create, calendars::list, calendars::get, calendars::update, calendars::import_holidays,
+        sla_policies::create, sla_policies::list, sla_policies::get, sla_policies::update,
+        ticket_sla::get, ticket_sla::rebaseline, ticket_sla::rebaseline_policy,
     )
 )]
 pub struct ApiDoc;

@@ -31,6 +31,8 @@ pub struct CreateService {
     pub kind: ServiceKind,
     /// Availability target in percent (Ps 32(3)(b)); default 99.0.
     pub availability_target_percent: Option<f64>,
+    /// The SLA policy of the service (Ps 32(3)); without one, tickets use the default policy.
+    pub sla_policy_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -43,6 +45,10 @@ pub struct PatchService {
     pub availability_target_percent: Option<f64>,
     /// `suspended` records a temporary closure; Dinas supervisors only.
     pub status: Option<ServiceStatus>,
+    /// `null` removes the service's own policy (not allowed for a critical service).
+    #[serde(default, deserialize_with = "crate::routes::extract::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub sla_policy_id: Option<Option<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -104,6 +110,11 @@ pub fn insert_checked(
     let name = e.line("name", &input.name, 2, 200);
     let availability = input.availability_target_percent.unwrap_or(99.0);
     check_availability(&mut e, availability);
+    if let Some(pid) = &input.sla_policy_id {
+        if crate::db::queries::sla::policy(conn, pid)?.is_none() {
+            e.add("sla_policy_id", "no such SLA policy");
+        }
+    }
     match organizations::get(conn, &org_id)? {
         Some(o) if o.kind == OrgKind::Pd.as_str() || o.kind == OrgKind::Dinas.as_str() => {}
         Some(_) => e.add("organization_id", "services are owned by a PD or the Dinas"),
@@ -117,7 +128,7 @@ pub fn insert_checked(
         code,
         name,
         kind: input.kind.as_str().into(),
-        sla_policy_id: None,
+        sla_policy_id: input.sla_policy_id.clone(),
         availability_target_percent: availability,
         criticality: Criticality::Normal.as_str().into(),
         status: ServiceStatus::Active.as_str().into(),
@@ -299,6 +310,15 @@ pub async fn update(
             if let Some(a) = p.availability_target_percent {
                 check_availability(&mut e, a);
                 s.availability_target_percent = a;
+            }
+            if let Some(policy) = &p.sla_policy_id {
+                if policy.is_none() && s.criticality == Criticality::Critical.as_str() {
+                    e.add(
+                        "sla_policy_id",
+                        "a critical service must keep an SLA policy (Ps 32(3))",
+                    );
+                }
+                s.sla_policy_id = policy.clone();
             }
             if let Some(st) = p.status {
                 if actor.role != Role::Supervisor && st.as_str() != s.status {

@@ -13,7 +13,7 @@ use super::extract::JsonBody;
 use super::tickets::{
     check_version, expected_version, load_visible, machine_state, save, scope_of, view,
 };
-use super::{new_id, State};
+use super::{new_id, AppState, State};
 use crate::db::models::{Comment, Ticket};
 use crate::db::queries::{comments, organizations, users};
 use crate::db::DbConn;
@@ -60,17 +60,43 @@ pub struct CommentBody {
     pub body: String,
     /// `public` (default; counts as a first response) or `internal` (staff only).
     pub visibility: Option<CommentVisibility>,
+    /// True when staff record the reporter's own reply (by phone or e-mail). It is not a
+    /// response by staff, and it resumes a pending ticket.
+    pub from_reporter: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseBody {
+    /// One of the configured `sla.pause_reasons`, e.g. `waiting_for_reporter`.
+    pub reason: String,
+    /// Free text for the trail.
+    pub note: Option<String>,
+    pub version: Option<i32>,
 }
 
 /// What an action does to the ticket beyond the state machine's status and tier.
 enum Change {
     None,
-    Escalate { reason: String },
-    Pause { reason: String },
-    Resolve { resolution: String },
-    Reopen { reason: String },
-    Cancel { reason: String },
-    Assign { assignee_id: Option<String> },
+    Escalate {
+        reason: String,
+    },
+    Pause {
+        reason: String,
+        note: Option<String>,
+    },
+    Resolve {
+        resolution: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    Assign {
+        assignee_id: Option<String>,
+    },
 }
 
 fn reason(field: &str, raw: &str) -> ApiResult<String> {
@@ -102,7 +128,11 @@ async fn perform(
             let mut t = before.clone();
             t.status = next.status.as_str().into();
             t.tier = i32::from(next.tier);
-            let data = apply_change(conn, &actor, &mut t, change, now)?;
+            if next.status != TicketStatus::Pending {
+                t.pending_since = None;
+                t.pending_reason = None;
+            }
+            let data = apply_change(conn, &st, &actor, &mut t, change, now)?;
             if machine::is_first_response(action) && t.first_response_at.is_none() {
                 t.first_response_at = Some(now.naive_utc());
             }
@@ -143,6 +173,7 @@ fn past_tense(a: Action) -> &'static str {
 
 fn apply_change(
     conn: &mut DbConn,
+    st: &AppState,
     actor: &Actor,
     t: &mut Ticket,
     change: Change,
@@ -161,7 +192,18 @@ fn apply_change(
             t.assignee_id = None;
             json!({ "mode": "manual", "reason": reason })
         }
-        Change::Pause { reason } => json!({ "reason": reason }),
+        Change::Pause { reason, note } => {
+            let allowed = &st.settings.sla.pause_reasons;
+            if !allowed.contains(&reason) {
+                return Err(ApiError::field(
+                    "reason",
+                    format!("must be one of: {}", allowed.join(", ")),
+                ));
+            }
+            t.pending_since = Some(n);
+            t.pending_reason = Some(reason.clone());
+            json!({ "reason": reason, "note": note })
+        }
         Change::Resolve { resolution } => {
             t.resolution = Some(resolution);
             t.resolved_at = Some(n);
@@ -268,13 +310,14 @@ action!(
 action!(
     pause,
     "/api/v1/tickets/{id}/pause",
-    ReasonBody,
-    "in_progress -> pending (waiting on the reporter or a third party), with a reason.",
+    PauseBody,
+    "in_progress -> pending (waiting on the reporter or a third party), with a reason from `sla.pause_reasons`; the SLA clocks except response stop.",
     |b| (
         Action::Pause,
         b.version,
         Change::Pause {
-            reason: reason("reason", &b.reason)?
+            reason: b.reason.trim().to_string(),
+            note: b.note.as_deref().map(|n| reason("note", n)).transpose()?,
         }
     )
 );
@@ -335,6 +378,13 @@ pub async fn comment(
     let text = e.text("body", &body.value.body, 1, 20_000);
     e.finish()?;
     let visibility = body.value.visibility.unwrap_or(CommentVisibility::Public);
+    let from_reporter = body.value.from_reporter.unwrap_or(false);
+    if from_reporter && visibility == CommentVisibility::Internal {
+        return Err(ApiError::field(
+            "visibility",
+            "a reporter's reply is public",
+        ));
+    }
     let id = id.into_inner();
     let st = state.clone();
     let c = state
@@ -350,10 +400,11 @@ pub async fn comment(
                 visibility: visibility.as_str().into(),
                 body: text,
                 created_at: now.naive_utc(),
+                from_reporter,
             };
             comments::insert(conn, &c)?;
             let mut t = before.clone();
-            if visibility == CommentVisibility::Public && t.first_response_at.is_none() {
+            if visibility == CommentVisibility::Public && !from_reporter && t.first_response_at.is_none() {
                 t.first_response_at = Some(now.naive_utc());
             }
             save(
@@ -363,9 +414,26 @@ pub async fn comment(
                 &before,
                 &mut t,
                 "commented",
-                json!({ "comment_id": c.id, "visibility": c.visibility, "body": c.body }),
+                json!({ "comment_id": c.id, "visibility": c.visibility, "body": c.body, "from_reporter": from_reporter }),
                 now,
             )?;
+            // The reporter answered: the wait is over (SLA.md pause policy).
+            if from_reporter && t.status == TicketStatus::Pending.as_str() {
+                let waiting = t.clone();
+                t.status = TicketStatus::InProgress.as_str().into();
+                t.pending_since = None;
+                t.pending_reason = None;
+                save(
+                    conn,
+                    &st,
+                    Some(&actor.user_id),
+                    &waiting,
+                    &mut t,
+                    "resumed",
+                    json!({ "reason": "reporter_replied", "comment_id": c.id }),
+                    now,
+                )?;
+            }
             Ok(c)
         })
         .await?;

@@ -30,7 +30,11 @@ async fn a_whole_life_is_in_the_trail_in_order() {
             json!({"reason": "Database di pusat data Dinas"}),
         ),
         ("assign", "OPERATOR", json!({"assignee_id": op})),
-        ("pause", "OPERATOR", json!({"reason": "Menunggu vendor"})),
+        (
+            "pause",
+            "OPERATOR",
+            json!({"reason": "waiting_for_vendor", "note": "Menunggu vendor"}),
+        ),
         ("resume", "OPERATOR", json!({})),
         (
             "resolve",
@@ -101,7 +105,12 @@ async fn a_whole_life_is_in_the_trail_in_order() {
         json!({"before": null, "after": op})
     );
 
-    assert_eq!(events[5]["data"]["reason"], "Menunggu vendor");
+    assert_eq!(events[5]["data"]["reason"], "waiting_for_vendor");
+    assert_eq!(events[5]["data"]["note"], "Menunggu vendor");
+    assert_eq!(
+        events[5]["changes"]["pending_reason"],
+        json!({"before": null, "after": "waiting_for_vendor"})
+    );
     assert_eq!(
         events[7]["changes"]["resolution"]["after"],
         "Index database dibangun ulang"

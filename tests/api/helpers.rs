@@ -127,10 +127,12 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let clock = ManualClock::new(t0());
     let pool = open_db(&settings).await.expect("open test database");
     let seed_db = pool.clone();
-    let demo = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&seed_db, t0()))
-        .await
-        .expect("join")
-        .expect("load demo city");
+    let policy = settings.sla.default_policy.clone();
+    let demo =
+        tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&seed_db, t0(), &policy))
+            .await
+            .expect("join")
+            .expect("load demo city");
     let tokens = demo.into_iter().map(|t| (t.env, t.token)).collect();
     let app =
         Application::build_with_db(settings, Arc::new(clock.clone()), pool).expect("build app");

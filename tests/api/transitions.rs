@@ -44,7 +44,10 @@ fn expected(from: &str, action: &str) -> Option<&'static str> {
 
 fn body(action: &str, assignee: &str) -> Value {
     match action {
-        "pause" | "reopen" | "cancel" | "escalate" => json!({"reason": "alasan yang jelas"}),
+        "pause" => {
+            json!({"reason": "waiting_for_reporter", "note": "menunggu foto layar dari pelapor"})
+        }
+        "reopen" | "cancel" | "escalate" => json!({"reason": "alasan yang jelas"}),
         "resolve" => json!({"resolution": "Kabel jaringan diganti"}),
         "assign" => json!({"assignee_id": assignee}),
         "comments" => json!({"body": "Sedang dicek"}),

@@ -1,3 +1,4 @@
+ALTER TABLE ticket_comments DROP COLUMN from_reporter;
 DROP INDEX tickets_sla_breached_idx;
 DROP INDEX tickets_sla_next_idx;
 ALTER TABLE tickets DROP COLUMN sla_lease_until;

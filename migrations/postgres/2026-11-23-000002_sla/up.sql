@@ -96,3 +96,6 @@ ALTER TABLE tickets ADD COLUMN sla_lease_owner TEXT;
 ALTER TABLE tickets ADD COLUMN sla_lease_until TIMESTAMP;
 CREATE INDEX tickets_sla_next_idx ON tickets (sla_next_at);
 CREATE INDEX tickets_sla_breached_idx ON tickets (sla_breached, created_at);
+
+-- A comment that records the reporter's own reply (it resumes a pending ticket).
+ALTER TABLE ticket_comments ADD COLUMN from_reporter BOOLEAN NOT NULL DEFAULT FALSE;

@@ -251,3 +251,20 @@ pub fn holds(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<bool> {
         .get_result(conn)?;
     Ok(n == 1)
 }
+
+/// Open tickets measured against an older version of a policy.
+pub fn stale_open_tickets(
+    conn: &mut DbConn,
+    policy_id: &str,
+    current: i32,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    t::tickets
+        .filter(t::sla_policy_id.eq(policy_id))
+        .filter(t::sla_policy_version.lt(current))
+        .filter(t::status.eq_any(["new", "in_progress", "pending", "resolved"]))
+        .select(t::id)
+        .order(t::id.asc())
+        .limit(limit)
+        .load(conn)
+}
