@@ -37,6 +37,11 @@ impl ManualClock {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = truncate_micros(t);
     }
 
+    /// The current value (same as `Clock::now`, without importing the trait).
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn advance(&self, d: TimeDelta) {
         let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *g += d;

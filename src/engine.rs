@@ -441,6 +441,32 @@ pub fn sync(
     Ok(system)
 }
 
+/// Audit events for what the daemon did on its own (actor: none), in the caller's
+/// transaction.
+pub fn record_system(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    events: Vec<SystemEvent>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    for ev in events {
+        crate::db::queries::audit::record(
+            conn,
+            crate::db::queries::audit::Record {
+                at: now,
+                actor_id: None,
+                entity_type: "ticket",
+                entity_id: ticket_id,
+                ticket_id: Some(ticket_id),
+                action: ev.action,
+                changes: &ev.changes,
+                data: ev.data,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 fn escalated_entry(at: DateTime<Utc>, mode: &str) -> LedgerEntry {
     LedgerEntry {
         target: TargetKind::Escalation,

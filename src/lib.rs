@@ -8,6 +8,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod ics;
+pub mod jobs;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -17,6 +17,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    scheduler: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -42,6 +43,13 @@ impl Application {
             settings.sla.clone(),
             settings.scheduler.clone(),
         ));
+        let scheduler = (settings.scheduler.tick_seconds > 0).then(|| {
+            tokio::spawn(crate::jobs::scheduler::run(
+                db.clone(),
+                sla.clone(),
+                clock.clone(),
+            ))
+        });
         let state = web::Data::new(AppState {
             db,
             clock,
@@ -85,6 +93,7 @@ impl Application {
             port,
             server: server.run(),
             state,
+            scheduler,
         })
     }
 
@@ -96,8 +105,15 @@ impl Application {
         self.state.clone()
     }
 
+    /// Serves until SIGINT/SIGTERM (in-flight requests drain for up to 30 s), then stops
+    /// the scheduler. A tick cut short leaves its claims to expire; nothing is half-written,
+    /// because each ticket is processed in one transaction.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(s) = self.scheduler {
+            s.abort();
+        }
+        result
     }
 }
 

@@ -112,10 +112,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/services/{id}/revoke-critical").post(services::revoke_critical),
                 )
                 .service(
+                    web::resource("/calendars")
+                        .get(calendars::list)
+                        .post(calendars::create),
+                )
+                .service(
+                    web::resource("/calendars/{id}")
+                        .get(calendars::get)
+                        .patch(calendars::update),
+                )
+                .service(
+                    web::resource("/calendars/{id}/holidays/import")
+                        .post(calendars::import_holidays),
+                )
+                .service(
+                    web::resource("/sla-policies")
+                        .get(sla_policies::list)
+                        .post(sla_policies::create),
+                )
+                .service(
+                    web::resource("/sla-policies/{id}")
+                        .get(sla_policies::get)
+                        .patch(sla_policies::update),
+                )
+                .service(
+                    web::resource("/sla-policies/{id}/rebaseline")
+                        .post(ticket_sla::rebaseline_policy),
+                )
+                .service(
                     web::resource("/tickets")
                         .get(tickets::list)
                         .post(tickets::create),
                 )
+                .service(web::resource("/tickets/{id}/sla").get(ticket_sla::get))
+                .service(web::resource("/tickets/{id}/sla/rebaseline").post(ticket_sla::rebaseline))
                 .service(
                     web::resource("/tickets/{id}")
                         .get(tickets::get)

@@ -428,33 +428,8 @@ fn create_tx(
             ));
         }
     }
-    record_system(conn, &ticket.id, system, now)?;
+    engine::record_system(conn, &ticket.id, system, now)?;
     Ok((view(conn, state, &ticket)?, false))
-}
-
-/// Audit events for what the daemon did on its own (actor: none).
-pub(crate) fn record_system(
-    conn: &mut DbConn,
-    ticket_id: &str,
-    events: Vec<engine::SystemEvent>,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    for ev in events {
-        audit::record(
-            conn,
-            audit::Record {
-                at: now,
-                actor_id: None,
-                entity_type: "ticket",
-                entity_id: ticket_id,
-                ticket_id: Some(ticket_id),
-                action: ev.action,
-                changes: &ev.changes,
-                data: ev.data,
-            },
-        )?;
-    }
-    Ok(())
 }
 
 /// The API view of a ticket, with its SLA targets as of now.
@@ -524,6 +499,8 @@ pub struct ListQuery {
     /// Comma-separated kinds.
     pub kind: Option<String>,
     pub assignee_id: Option<String>,
+    /// `true`: only tickets with a breached SLA target; `false`: only without.
+    pub breached: Option<bool>,
     /// Case-insensitive text in the title, description or number.
     pub q: Option<String>,
     /// Page size, 1 to 200 (default 50).
@@ -631,6 +608,7 @@ pub async fn list(
         priority: prio,
         kind,
         assignee_id: q.assignee_id,
+        breached: q.breached,
         q: text,
         after,
         limit,
@@ -749,7 +727,7 @@ pub(crate) fn save(
             data,
         },
     )?;
-    record_system(conn, &after.id, system, now)
+    engine::record_system(conn, &after.id, system, now)
 }
 
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = PatchTicket,

@@ -64,6 +64,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     /// Demo tokens by role name: ADMIN, SUPERVISOR, OPERATOR, TECH_DUKCAPIL, ...
     pub tokens: HashMap<&'static str, String>,
+    pub state: actix_web::web::Data<spbe_desk::routes::AppState>,
+    pub db_url: String,
     _db: TestDb,
 }
 
@@ -121,6 +123,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("http.workers", "2"),
         ("database.pool_size", "4"),
         ("log.level", "warn"),
+        // Tests drive the scheduler with `tick()`; one test turns the background loop on.
+        ("scheduler.tick_seconds", "0"),
     ];
     all.extend_from_slice(overrides);
     let settings = Settings::defaults_with(&all).expect("test settings");
@@ -134,9 +138,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .expect("join")
             .expect("load demo city");
     let tokens = demo.into_iter().map(|t| (t.env, t.token)).collect();
+    let db_url = settings.database.url.clone();
     let app =
         Application::build_with_db(settings, Arc::new(clock.clone()), pool).expect("build app");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         base,
@@ -145,11 +151,28 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .finish(),
         clock,
         tokens,
+        state,
+        db_url,
         _db: db,
     }
 }
 
 impl TestApp {
+    /// One scheduler pass at the test clock's "now", as one daemon.
+    pub async fn tick(&self) -> spbe_desk::jobs::scheduler::TickReport {
+        let (db, env, now) = (
+            self.state.db.clone(),
+            self.state.sla.clone(),
+            self.clock.now_utc(),
+        );
+        tokio::task::spawn_blocking(move || {
+            spbe_desk::jobs::scheduler::tick(&db, &env, now, "test-daemon")
+        })
+        .await
+        .expect("join")
+        .expect("tick")
+    }
+
     pub fn token(&self, who: &str) -> &str {
         self.tokens
             .get(who)

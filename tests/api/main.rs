@@ -8,6 +8,7 @@ mod operations;
 mod robustness;
 mod scope;
 mod services;
+mod sla;
 mod tickets;
 mod transitions;
 mod users;

@@ -44,6 +44,12 @@ async fn openapi_describes_every_route() {
         "/api/v1/services/{id}/designate",
         "/healthz",
         "/readyz",
+        "/api/v1/calendars",
+        "/api/v1/calendars/{id}/holidays/import",
+        "/api/v1/sla-policies/{id}",
+        "/api/v1/sla-policies/{id}/rebaseline",
+        "/api/v1/tickets/{id}/sla",
+        "/api/v1/tickets/{id}/sla/rebaseline",
     ] {
         assert!(paths.contains(&p), "openapi.json lacks {p}");
     }

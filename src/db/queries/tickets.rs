@@ -88,6 +88,7 @@ pub struct TicketFilter {
     pub priority: Vec<String>,
     pub kind: Vec<String>,
     pub assignee_id: Option<String>,
+    pub breached: Option<bool>,
     pub q: Option<String>,
     /// Continue after this (created_at, id), newest first.
     pub after: Option<(NaiveDateTime, String)>,
@@ -138,6 +139,9 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
     }
     if let Some(a) = &f.assignee_id {
         q = q.filter(t::assignee_id.eq(a.clone()));
+    }
+    if let Some(b) = f.breached {
+        q = q.filter(t::sla_breached.eq(b));
     }
     if let Some(text) = &f.q {
         let pat = like_contains(text);

@@ -1,0 +1,4 @@
+//! Background work of the daemon. Jobs use `anyhow`; each unit of work is one database
+//! transaction, claimed through a lease so several daemons can share one database.
+
+pub mod scheduler;

@@ -1,0 +1,142 @@
+//! The SLA scheduler. Every `scheduler.tick_seconds` it reads the tickets whose
+//! `sla_next_at` has passed (an index range scan: the cost follows the number of due
+//! tickets, not the number of open ones), claims each with a lease, and in one transaction
+//! per ticket records warnings and breaches, escalates Tier 1 tickets whose window ran out,
+//! and ends pauses that outlived their limit.
+//!
+//! Exactly-once: a claim is a conditional UPDATE that only one daemon can win; the
+//! processing transaction re-checks the claim and saves the ticket under its version, and
+//! every effect is guarded by state (a breach is recorded only where none is, escalation
+//! only from Tier 1), so a lost lease or a crash mid-tick can delay work but never repeat it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::clock::Clock;
+use crate::db::queries::{sla as q, tickets};
+use crate::db::{Db, DbConn};
+use crate::engine::{self, Env};
+use crate::error::ApiError;
+use crate::routes::dto::TicketDto;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    /// Tickets this daemon claimed and processed.
+    pub processed: usize,
+    /// Of those, tickets whose visible state changed (warning, breach, escalation, resume).
+    pub changed: usize,
+    pub escalated: usize,
+    /// Due tickets another daemon held.
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+/// A name for this daemon's claims.
+pub fn owner_id() -> String {
+    format!(
+        "spbe-desk-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// One pass over every ticket due at `now`. Blocking; run it on a blocking thread.
+pub fn tick(db: &Db, env: &Env, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickReport> {
+    let mut report = TickReport::default();
+    let lease_until = (now + TimeDelta::seconds(env.scheduler.lease_seconds)).naive_utc();
+    let n = now.naive_utc();
+    let mut seen = HashSet::new();
+    loop {
+        let ids: Vec<String> = db
+            .read(|c| q::due_tickets(c, n, env.scheduler.batch_size).map_err(ApiError::from))?
+            .into_iter()
+            .filter(|id| !seen.contains(id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(report);
+        }
+        for id in ids {
+            seen.insert(id.clone());
+            let claimed =
+                db.write(|c| q::claim(c, &id, owner, n, lease_until).map_err(ApiError::from))?;
+            if !claimed {
+                report.skipped += 1;
+                continue;
+            }
+            match db.write(|c| process(c, env, &id, owner, now)) {
+                Ok(Some(outcome)) => {
+                    report.processed += 1;
+                    report.changed += usize::from(outcome.changed);
+                    report.escalated += usize::from(outcome.escalated);
+                }
+                Ok(None) => report.skipped += 1,
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::warn!(ticket = %id, error = %e, "SLA processing failed; will retry");
+                    // Let the next tick (of any daemon) retry at once.
+                    let _ = db.write(|c| q::release(c, &id, owner).map_err(ApiError::from));
+                }
+            }
+        }
+    }
+}
+
+struct Outcome {
+    changed: bool,
+    escalated: bool,
+}
+
+fn process(
+    conn: &mut DbConn,
+    env: &Env,
+    id: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Outcome>, ApiError> {
+    if !q::holds(conn, id, owner)? {
+        return Ok(None);
+    }
+    let Some(before) = tickets::get(conn, id)? else {
+        return Ok(None);
+    };
+    let mut after = before.clone();
+    let system = engine::sync(conn, env, Some(&before), &mut after, now)?;
+    let escalated = system.iter().any(|e| e.action == "escalated");
+    let changed = TicketDto::audit_value(&after)? != TicketDto::audit_value(&before)?;
+    if changed {
+        after.version = before.version + 1;
+        after.updated_at = now.naive_utc();
+    }
+    if after != before && !tickets::update_versioned(conn, &after, before.version)? {
+        return Err(ApiError::Conflict(format!(
+            "ticket {id} changed during SLA processing"
+        )));
+    }
+    engine::record_system(conn, id, system, now)?;
+    q::release(conn, id, owner)?;
+    Ok(Some(Outcome { changed, escalated }))
+}
+
+/// Runs `tick` every `scheduler.tick_seconds` until the task is dropped.
+pub async fn run(db: Db, env: Arc<Env>, clock: Arc<dyn Clock>) {
+    let owner = owner_id();
+    let every = Duration::from_secs(env.scheduler.tick_seconds.max(1));
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tracing::info!(%owner, seconds = every.as_secs(), "SLA scheduler started");
+    loop {
+        interval.tick().await;
+        let (db, env, owner, now) = (db.clone(), env.clone(), owner.clone(), clock.now());
+        match tokio::task::spawn_blocking(move || tick(&db, &env, now, &owner)).await {
+            Ok(Ok(r)) if r != TickReport::default() => tracing::info!(?r, "SLA tick"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %crate::error::error_chain(&e), "SLA tick failed")
+            }
+            Err(e) => tracing::error!(error = %e, "SLA tick panicked"),
+        }
+    }
+}
