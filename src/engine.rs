@@ -418,7 +418,15 @@ pub fn sync(
             )?,
         }
     }
-    for e in log {
+    let pause_reason = after.pending_reason.clone();
+    for mut e in log {
+        // The ledger names the configured reason of a pause, not just "pending".
+        if e.kind == LedgerKind::Paused && e.reason.as_deref() == Some(StopReason::Pending.as_str())
+        {
+            if let Some(r) = &pause_reason {
+                e.reason = Some(format!("pending: {r}"));
+            }
+        }
         q::insert_event(
             conn,
             &NewSlaEvent {

@@ -4,10 +4,13 @@
 //! per ticket records warnings and breaches, escalates Tier 1 tickets whose window ran out,
 //! and ends pauses that outlived their limit.
 //!
-//! Exactly-once: a claim is a conditional UPDATE that only one daemon can win; the
-//! processing transaction re-checks the claim and saves the ticket under its version, and
-//! every effect is guarded by state (a breach is recorded only where none is, escalation
-//! only from Tier 1), so a lost lease or a crash mid-tick can delay work but never repeat it.
+//! Exactly-once: the claim is a conditional UPDATE (`sla_next_at` passed, no live lease)
+//! made in the same transaction that does the work and moves `sla_next_at` on, so only one
+//! daemon can win it, and a crash rolls claim and work back together. The ticket is saved
+//! under its version, and every effect is guarded by state (a breach is recorded only where
+//! none is, escalation only from Tier 1), so a race can delay work but never repeat it. A
+//! ticket whose processing fails keeps a lease for `scheduler.lease_seconds`: no daemon
+//! retries it in a tight loop, and after that any daemon retries it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -60,13 +63,15 @@ pub fn tick(db: &Db, env: &Env, now: DateTime<Utc>, owner: &str) -> anyhow::Resu
         }
         for id in ids {
             seen.insert(id.clone());
-            let claimed =
-                db.write(|c| q::claim(c, &id, owner, n, lease_until).map_err(ApiError::from))?;
-            if !claimed {
-                report.skipped += 1;
-                continue;
-            }
-            match db.write(|c| process(c, env, &id, owner, now)) {
+            // Claim and work in one transaction: a crash rolls both back, and on PostgreSQL
+            // the claim's row lock makes a second daemon wait and then find nothing to claim.
+            let result = db.write(|c| {
+                if !q::claim(c, &id, owner, n, lease_until)? {
+                    return Ok(None);
+                }
+                process(c, env, &id, owner, now)
+            });
+            match result {
                 Ok(Some(outcome)) => {
                     report.processed += 1;
                     report.changed += usize::from(outcome.changed);
@@ -75,9 +80,9 @@ pub fn tick(db: &Db, env: &Env, now: DateTime<Utc>, owner: &str) -> anyhow::Resu
                 Ok(None) => report.skipped += 1,
                 Err(e) => {
                     report.failed += 1;
-                    tracing::warn!(ticket = %id, error = %e, "SLA processing failed; will retry");
-                    // Let the next tick (of any daemon) retry at once.
-                    let _ = db.write(|c| q::release(c, &id, owner).map_err(ApiError::from));
+                    tracing::warn!(ticket = %id, error = %e, "SLA processing failed; retrying after the lease");
+                    let _ = db
+                        .write(|c| q::claim(c, &id, owner, n, lease_until).map_err(ApiError::from));
                 }
             }
         }
@@ -96,9 +101,6 @@ fn process(
     owner: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Outcome>, ApiError> {
-    if !q::holds(conn, id, owner)? {
-        return Ok(None);
-    }
     let Some(before) = tickets::get(conn, id)? else {
         return Ok(None);
     };

@@ -291,6 +291,17 @@ async fn sla_md_examples_7_8_and_9_over_the_api() {
         "{kinds:?}"
     );
     assert!(kinds.contains(&"paused") && kinds.contains(&"resumed"));
+    let paused = ex["ledger"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|e| e["kind"] == "paused" && e["target"] == "resolution")
+        })
+        .cloned()
+        .expect("paused");
+    assert_eq!(paused["reason"], "pending: waiting_for_reporter");
+    assert_eq!(paused["at"], "2026-11-23T01:00:00Z");
+    assert!(paused["policy_version"] == 1 && paused["calendar_version"] == 1);
 
     // 8: resolved at 10:00, reopened Tue 08:00 -> Tue 10:00.
     let id = ticket_at(&app, wita(11, 23, 8, 0, 0), &svc).await;

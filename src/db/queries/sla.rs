@@ -241,17 +241,6 @@ pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<()> {
     .map(|_| ())
 }
 
-/// Whether `owner` still holds the claim on a ticket (checked inside the processing
-/// transaction, so an expired lease taken over by another daemon is noticed).
-pub fn holds(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<bool> {
-    let n: i64 = t::tickets
-        .filter(t::id.eq(id))
-        .filter(t::sla_lease_owner.eq(owner))
-        .count()
-        .get_result(conn)?;
-    Ok(n == 1)
-}
-
 /// Open tickets measured against an older version of a policy.
 pub fn stale_open_tickets(
     conn: &mut DbConn,
