@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::dto::utc;
 use super::extract::{JsonBody, RawBody};
 use super::tickets::expected_version;
-use super::{new_id, path_id, State};
+use super::{json_text, new_id, path_id, State};
 use crate::db::models::{CalendarRow, PolicyRow};
 use crate::db::queries::{audit, sla as q};
 use crate::db::{is_unique_violation, DbConn};
@@ -121,10 +121,6 @@ fn sorted(mut h: Vec<Holiday>) -> Vec<Holiday> {
     h
 }
 
-fn json_text<T: Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))
-}
-
 #[utoipa::path(post, path = "/api/v1/calendars", tag = "sla", request_body = CreateCalendar,
     responses((status = 201, body = CalendarDto), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -166,18 +162,14 @@ pub async fn create(
             })?;
             let dto = to_dto(row.clone())?;
             let after = serde_json::to_value(&dto).map_err(|e| ApiError::Internal(e.into()))?;
-            audit::record(
+            audit::created(
                 conn,
-                audit::Record {
-                    at: st.now(),
-                    actor_id: Some(&actor.user_id),
-                    entity_type: "calendar",
-                    entity_id: &row.id,
-                    ticket_id: None,
-                    action: "created",
-                    changes: &Changes::diff(&serde_json::Value::Null, &after, &[]),
-                    data: json!({}),
-                },
+                st.now(),
+                Some(&actor.user_id),
+                "calendar",
+                &row.id,
+                &after,
+                &[],
             )?;
             Ok(dto)
         })

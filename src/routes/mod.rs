@@ -188,6 +188,11 @@ pub fn path_id(raw: &str) -> ApiResult<&str> {
     Ok(raw)
 }
 
+/// JSON stored as text (the portable column type for JSON).
+pub fn json_text<T: serde::Serialize>(v: &T) -> ApiResult<String> {
+    serde_json::to_string(v).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }

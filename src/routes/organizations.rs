@@ -95,19 +95,14 @@ pub fn insert_checked(
             err.into()
         }
     })?;
-    let changes = Changes::diff(&serde_json::Value::Null, &org_value(&org)?, &[]);
-    audit::record(
+    audit::created(
         conn,
-        audit::Record {
-            at: now,
-            actor_id,
-            entity_type: "organization",
-            entity_id: &org.id,
-            ticket_id: None,
-            action: "created",
-            changes: &changes,
-            data: json!({}),
-        },
+        now,
+        actor_id,
+        "organization",
+        &org.id,
+        &org_value(&org)?,
+        &[],
     )?;
     Ok(org)
 }

@@ -143,19 +143,14 @@ pub fn insert_checked(
             err.into()
         }
     })?;
-    let changes = Changes::diff(&serde_json::Value::Null, &svc_value(&svc)?, &["version"]);
-    audit::record(
+    audit::created(
         conn,
-        audit::Record {
-            at: now,
-            actor_id: Some(&actor.user_id),
-            entity_type: "service",
-            entity_id: &svc.id,
-            ticket_id: None,
-            action: "created",
-            changes: &changes,
-            data: json!({}),
-        },
+        now,
+        Some(&actor.user_id),
+        "service",
+        &svc.id,
+        &svc_value(&svc)?,
+        &["version"],
     )?;
     Ok(svc)
 }

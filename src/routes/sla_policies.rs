@@ -12,7 +12,7 @@ use super::calendars::require_sla_admin;
 use super::dto::utc;
 use super::extract::JsonBody;
 use super::tickets::expected_version;
-use super::{new_id, path_id, State};
+use super::{json_text, new_id, path_id, State};
 use crate::db::models::PolicyRow;
 use crate::db::queries::{audit, sla as q};
 use crate::db::{is_unique_violation, DbConn};
@@ -69,10 +69,6 @@ pub struct PatchPolicy {
     pub targets: Option<PolicyTargets>,
 }
 
-fn json_text<T: Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))
-}
-
 fn unique(err: diesel::result::Error) -> ApiError {
     if is_unique_violation(&err) {
         ApiError::field("name", "is already used by another policy")
@@ -126,18 +122,14 @@ pub async fn create(
             q::insert_policy(conn, &row, cal_version).map_err(unique)?;
             let dto = to_dto(row)?;
             let after = serde_json::to_value(&dto).map_err(|e| ApiError::Internal(e.into()))?;
-            audit::record(
+            audit::created(
                 conn,
-                audit::Record {
-                    at: now,
-                    actor_id: Some(&actor.user_id),
-                    entity_type: "sla_policy",
-                    entity_id: &dto.id,
-                    ticket_id: None,
-                    action: "created",
-                    changes: &Changes::diff(&serde_json::Value::Null, &after, &[]),
-                    data: json!({}),
-                },
+                now,
+                Some(&actor.user_id),
+                "sla_policy",
+                &dto.id,
+                &after,
+                &[],
             )?;
             Ok(dto)
         })

@@ -120,19 +120,14 @@ pub fn insert_checked(
         updated_at: n,
     };
     users::insert(conn, &user).map_err(unique_error)?;
-    let changes = Changes::diff(&serde_json::Value::Null, &user_value(&user)?, &[]);
-    audit::record(
+    audit::created(
         conn,
-        audit::Record {
-            at: now,
-            actor_id,
-            entity_type: "user",
-            entity_id: &user.id,
-            ticket_id: None,
-            action: "created",
-            changes: &changes,
-            data: json!({}),
-        },
+        now,
+        actor_id,
+        "user",
+        &user.id,
+        &user_value(&user)?,
+        &[],
     )?;
     Ok(user)
 }

@@ -63,3 +63,29 @@ pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<()> {
         },
     )
 }
+
+/// Records the creation of a (non-ticket) entity: every field of `after` goes from null.
+pub fn created(
+    conn: &mut DbConn,
+    at: chrono::DateTime<chrono::Utc>,
+    actor_id: Option<&str>,
+    entity_type: &str,
+    entity_id: &str,
+    after: &serde_json::Value,
+    ignore: &[&str],
+) -> QueryResult<()> {
+    let changes = crate::domain::audit::Changes::diff(&serde_json::Value::Null, after, ignore);
+    record(
+        conn,
+        Record {
+            at,
+            actor_id,
+            entity_type,
+            entity_id,
+            ticket_id: None,
+            action: "created",
+            changes: &changes,
+            data: serde_json::json!({}),
+        },
+    )
+}
