@@ -79,12 +79,21 @@ pub struct LogSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("configuration: {0}")]
+    #[error("configuration key {key}: {err}", key = key_of(.0), err = .0)]
     Load(#[from] Box<figment::Error>),
     #[error("configuration key {key}: {message}")]
     Invalid { key: &'static str, message: String },
     #[error("configuration file {0} does not exist")]
     Missing(PathBuf),
+}
+
+/// The dotted key an error is about, as the settings file spells it.
+fn key_of(e: &figment::Error) -> String {
+    if e.path.is_empty() {
+        "(file)".into()
+    } else {
+        e.path.join(".").to_ascii_lowercase()
+    }
 }
 
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {

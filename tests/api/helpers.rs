@@ -22,7 +22,7 @@ pub fn t0() -> DateTime<Utc> {
         .expect("valid instant")
 }
 
-enum TestDb {
+pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
@@ -38,7 +38,7 @@ impl Drop for TestDb {
     }
 }
 
-fn test_database() -> (String, TestDb) {
+pub fn test_database() -> (String, TestDb) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("spbe_test_{}", uuid::Uuid::new_v4().simple());

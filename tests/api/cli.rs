@@ -1,0 +1,154 @@
+//! The real binary: init, migrate, configuration errors, and serve with a graceful stop.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::test_database;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spbe-desk"));
+    // Run from an empty directory so no config/default.toml is picked up by accident.
+    c.env_remove("SPBE_DESK_CONFIG")
+        .env("SPBE_DESK_LOG__LEVEL", "warn");
+    c
+}
+
+fn last_line(out: &[u8]) -> String {
+    String::from_utf8_lossy(out)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+#[actix_web::test]
+async fn init_is_idempotent_and_its_token_works_against_the_served_daemon() {
+    let (url, _db) = test_database();
+    let dir = tempfile::tempdir().expect("dir");
+    let init = |email: &str| {
+        bin()
+            .current_dir(dir.path())
+            .env("SPBE_DESK_DATABASE__URL", &url)
+            .args(["init", "--admin-email", email])
+            .output()
+            .expect("run init")
+    };
+    let first = init("Admin@Makassarkota.go.id");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = init("admin@makassarkota.go.id");
+    assert!(second.status.success());
+    let (t1, t2) = (last_line(&first.stdout), last_line(&second.stdout));
+    assert!(
+        t1.starts_with("sdk_") && t2.starts_with("sdk_"),
+        "{t1} {t2}"
+    );
+    assert_ne!(t1, t2, "each run prints a new token");
+
+    let migrate = bin()
+        .current_dir(dir.path())
+        .env("SPBE_DESK_DATABASE__URL", &url)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(migrate.status.success());
+
+    // Serve on a free port and use the token.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = bin()
+        .current_dir(dir.path())
+        .env("SPBE_DESK_DATABASE__URL", &url)
+        .env("SPBE_DESK_HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("SPBE_DESK_LOG__LEVEL", "info")
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let client = awc::Client::default();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let me = loop {
+        let r = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/me"))
+            .insert_header(("Authorization", format!("Bearer {t1}")))
+            .send()
+            .await;
+        if let Ok(mut r) = r {
+            break r.json::<serde_json::Value>().await.expect("json");
+        }
+        assert!(Instant::now() < deadline, "the daemon did not come up");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(me["role"], "admin");
+    assert_eq!(me["email"], "admin@makassarkota.go.id");
+    let ready = client
+        .get(format!("http://127.0.0.1:{port}/readyz"))
+        .send()
+        .await
+        .expect("readyz")
+        .status();
+    assert_eq!(ready.as_u16(), 200);
+
+    // SIGTERM: the daemon drains and exits cleanly.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the daemon did not stop");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    let mut log = String::new();
+    if let Some(err) = child.stderr.take() {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            log.push_str(&line);
+            log.push('\n');
+        }
+    }
+    assert!(log.contains("spbe-desk stopped"), "{log}");
+}
+
+#[test]
+fn a_bad_setting_stops_the_program_naming_the_key() {
+    let out = bin()
+        .env("SPBE_DESK_HTTP__BIND", "not-an-address")
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("http.bind"), "{err}");
+    let out = bin()
+        .env("SPBE_DESK_DATABASE__URL", "mysql://x")
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database.url"));
+    let out = bin()
+        .env("SPBE_DESK_SCHEDULER__TICK_SECONDS", "soon")
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tick_seconds"));
+    let out = bin()
+        .args(["--config", "/nonexistent/spbe.toml", "migrate"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
