@@ -311,7 +311,8 @@ impl TicketTargets {
     ) {
         self.each(|x| {
             let m = minutes(x.kind);
-            if x.is_active() && x.clock.minutes != m {
+            // A re-baseline is logged even when the minutes stay: the calendar may differ.
+            if x.is_active() && (x.clock.minutes != m || why == LedgerKind::Rebaselined) {
                 x.clock.minutes = m;
                 log.push(entry(x.kind, why, t, Some(&format!("{m} minutes"))));
             }

@@ -94,13 +94,20 @@ pub struct PatchCalendar {
 }
 
 fn check(e: &mut Errors, tz: &str, wh: &WorkingHours, holidays: &[Holiday]) {
-    if let Err(m) = build_calendar(tz, wh, holidays) {
-        let field = if m.contains("time zone") || m.contains("timezone") {
-            "timezone"
-        } else {
-            "working_hours"
-        };
-        e.add(field, m);
+    match build_calendar(tz, wh, holidays) {
+        Err(m) => {
+            let field = if m.contains("time zone") || m.contains("timezone") {
+                "timezone"
+            } else {
+                "working_hours"
+            };
+            e.add(field, m);
+        }
+        // Without working time no deadline would ever fall due.
+        Ok(c) if c.weekly_minutes() == 0 => {
+            e.add("working_hours", "a calendar needs some working time")
+        }
+        Ok(_) => {}
     }
     for (i, h) in holidays.iter().enumerate() {
         if h.name.trim().is_empty() || h.name.chars().count() > 200 {

@@ -876,6 +876,20 @@ async fn calendar_edits_and_ics_imports_version_the_calendar_and_its_policies() 
         .await
         .problem(422);
     assert_eq!(e["errors"][0]["field"], "working_hours");
+    let e = app
+        .post(
+            "/api/v1/calendars",
+            "SUPERVISOR",
+            json!({"name": "Kosong", "timezone": "Asia/Makassar", "working_hours": {}}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(e["errors"][0]["field"], "working_hours");
+    let e = app
+        .post("/api/v1/calendars", "SUPERVISOR", json!({"name": "Zona", "timezone": "Asia/Bandung", "working_hours": {"mon": [["08:00", "16:00"]]}}))
+        .await
+        .problem(422);
+    assert_eq!(e["errors"][0]["field"], "timezone");
     app.post(
         "/api/v1/calendars",
         "TECH_DUKCAPIL",
