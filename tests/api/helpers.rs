@@ -38,9 +38,23 @@ impl Drop for TestDb {
     }
 }
 
+/// Test connections go over loopback without TLS unless the URL asks for it: libpq's
+/// OpenSSL state is torn down at process exit while pooled connections of finished tests
+/// may still live on other threads, which can abort the test binary after every test passed.
+fn without_tls(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
+}
+
 pub fn test_database() -> (String, TestDb) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
+            let admin_url = without_tls(&admin_url);
             let name = format!("spbe_test_{}", uuid::Uuid::new_v4().simple());
             let mut c =
                 diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
