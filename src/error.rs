@@ -30,6 +30,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(String),
     #[error("precondition required: {0}")]
     PreconditionRequired(String),
     #[error("payload too large: {0}")]
@@ -65,6 +67,11 @@ impl ApiError {
                 "Validation Failed",
             ),
             Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method Not Allowed",
+            ),
             PreconditionRequired(_) => (
                 StatusCode::PRECONDITION_REQUIRED,
                 "precondition-required",
@@ -101,6 +108,7 @@ impl ApiError {
             | NotFound(d)
             | BadRequest(d)
             | Conflict(d)
+            | MethodNotAllowed(d)
             | PreconditionRequired(d)
             | PayloadTooLarge(d)
             | UnsupportedMediaType(d)

@@ -5,7 +5,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::{Server, Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
 use crate::clock::Clock;
@@ -65,6 +67,10 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     crate::error::ApiError::NotFound(format!("no such record: {e}")).into()
                 }))
+                .wrap(
+                    ErrorHandlers::new()
+                        .handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed),
+                )
                 .wrap_fn(|req, srv| {
                     let started = Instant::now();
                     let method = req.method().clone();
@@ -115,6 +121,18 @@ impl Application {
         }
         result
     }
+}
+
+/// actix answers a known path with an unsupported method with an empty 405; give it the
+/// same problem+json body as every other error.
+fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    use actix_web::ResponseError;
+    let (req, _) = res.into_parts();
+    let detail = format!("{} is not supported on {}", req.method(), req.path());
+    let resp = crate::error::ApiError::MethodNotAllowed(detail).error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, resp).map_into_right_body(),
+    ))
 }
 
 /// Opens the database off the async threads (connecting and migrating block).

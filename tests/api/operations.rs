@@ -68,4 +68,10 @@ async fn unknown_routes_are_problem_404s() {
         .await
         .problem(404);
     app.send("GET", "/nope", None, None).await.problem(404);
+    app.send("PUT", "/api/v1/tickets", Some("ADMIN"), None)
+        .await
+        .problem(405);
+    app.send("DELETE", "/api/v1/organizations", Some("ADMIN"), None)
+        .await
+        .problem(405);
 }
