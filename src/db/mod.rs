@@ -15,7 +15,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -220,7 +220,18 @@ impl Db {
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
-        (*conn).transaction(f)
+        let sqlite = self.backend == Backend::Sqlite;
+        (*conn).transaction(|c| {
+            if sqlite {
+                // Take SQLite's write lock first, as BEGIN IMMEDIATE would (a write statement
+                // takes it even when it changes no row). A writer in another process (a CLI
+                // command, a second daemon) then makes us wait for busy_timeout here, instead
+                // of failing with SQLITE_BUSY at our first write after we have read.
+                diesel::sql_query("UPDATE ticket_counters SET last_value = last_value WHERE 0 = 1")
+                    .execute(c)?;
+            }
+            f(c)
+        })
     }
 
     /// Runs `f` on a pooled connection without an explicit transaction.

@@ -930,14 +930,10 @@ async fn two_daemons_escalate_a_thousand_due_tickets_exactly_once() {
     app.clock.set(wita(11, 23, 12, 30, 0));
     let now = app.clock.now_utc();
     let url = app.db_url.clone();
-    let second = if url.starts_with("postgres") {
-        // A second daemon: its own pool and its own claims.
-        spbe_desk::db::Db::connect(&url, 4, std::time::Duration::from_secs(10))
-            .expect("second pool")
-    } else {
-        // SQLite serves one daemon; two schedulers in it still race on the same claims.
-        app.state.db.clone()
-    };
+    // A second daemon: its own pool, its own claims (on SQLite, its own write lock too,
+    // as a second process would have).
+    let second = spbe_desk::db::Db::connect(&url, 4, std::time::Duration::from_secs(10))
+        .expect("second pool");
     let (db_a, env) = (app.state.db.clone(), app.state.sla.clone());
     let env_b = env.clone();
     let a = std::thread::spawn(move || {
