@@ -42,22 +42,6 @@ impl Action {
         Action::Edit,
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Acknowledge => "acknowledge",
-            Action::Comment => "comment",
-            Action::Assign => "assign",
-            Action::Escalate => "escalate",
-            Action::Pause => "pause",
-            Action::Resume => "resume",
-            Action::Resolve => "resolve",
-            Action::Close => "close",
-            Action::Reopen => "reopen",
-            Action::Cancel => "cancel",
-            Action::Edit => "edit",
-        }
-    }
-
     /// Actions that only comment on or describe a ticket, as opposed to working it. Tier 1
     /// keeps these after escalation ("Tier 1 stays informed").
     pub fn is_informational(self) -> bool {
