@@ -127,9 +127,14 @@ impl Application {
 /// same problem+json body as every other error.
 fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     use actix_web::ResponseError;
-    let (req, _) = res.into_parts();
+    let (req, original) = res.into_parts();
     let detail = format!("{} is not supported on {}", req.method(), req.path());
-    let resp = crate::error::ApiError::MethodNotAllowed(detail).error_response();
+    let mut resp = crate::error::ApiError::MethodNotAllowed(detail).error_response();
+    // Keep the Allow header actix computed from the resource's routes (RFC 9110).
+    if let Some(allow) = original.headers().get(actix_web::http::header::ALLOW) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::ALLOW, allow.clone());
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, resp).map_into_right_body(),
     ))

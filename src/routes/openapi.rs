@@ -11,6 +11,67 @@ use super::{
 
 struct BearerAuth;
 
+/// Every error is `application/problem+json`, and a few can come from any operation (bad
+/// syntax, no token, too large, not JSON, database down); say so in every operation.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                let secured = op.security.is_some();
+                let responses = &mut op.responses.responses;
+                for (code, resp) in responses.iter_mut() {
+                    if let (true, RefOr::T(r)) = (code.parse::<u16>().is_ok_and(|c| c >= 400), resp)
+                    {
+                        if let Some(c) = r.content.shift_remove("application/json") {
+                            r.content.insert("application/problem+json".into(), c);
+                        }
+                    }
+                }
+                let mut common = vec![("503", "The database is not reachable")];
+                if secured {
+                    common.push(("401", "Missing, unknown or revoked token"));
+                }
+                if op.request_body.is_some() {
+                    common.extend([
+                        ("400", "The body is not valid JSON"),
+                        ("413", "The body is larger than http.max_body_bytes"),
+                        ("415", "The body is not of the documented media type"),
+                        ("422", "A field is missing, of the wrong type, or invalid"),
+                    ]);
+                }
+                if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    common.push(("400", "A query parameter or header is malformed"));
+                }
+                for (code, description) in common {
+                    responses.entry(code.into()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content("application/problem+json", problem())
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -24,7 +85,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "spbe-desk", description = "Two-tier SPBE service desk: Tier 1 at each Perangkat Daerah, Tier 2 at the Dinas."),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
+    components(schemas(crate::error::Problem, crate::error::ProblemField)),
     paths(
         health::healthz, health::readyz,
         organizations::create, organizations::list, organizations::get, organizations::update,

@@ -58,6 +58,27 @@ async fn openapi_describes_every_route() {
     assert!(ticket_post["requestBody"].is_object());
     assert!(ticket_post["security"].is_array());
     assert!(spec["components"]["schemas"]["TicketDto"].is_object());
+    // Enums are documented with the spellings the API accepts.
+    let kind =
+        serde_json::to_string(&spec["components"]["schemas"]["CreateTicket"]["properties"]["kind"])
+            .unwrap_or_default();
+    assert!(
+        kind.contains("TicketKind") || kind.contains("\"incident\""),
+        "{kind}"
+    );
+    assert_eq!(
+        spec["components"]["schemas"]["TicketKind"]["enum"],
+        serde_json::json!(["complaint", "incident", "problem", "request", "change"])
+    );
+    // Errors are documented as problem+json, including the ones any operation can give.
+    let errs = &spec["paths"]["/api/v1/tickets"]["post"]["responses"];
+    for code in ["401", "413", "415", "422"] {
+        assert!(
+            errs[code]["content"]["application/problem+json"].is_object(),
+            "{code}: {}",
+            errs[code]
+        );
+    }
     assert_ne!(spec["components"]["securitySchemes"]["bearer"], Value::Null);
 }
 
