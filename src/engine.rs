@@ -449,6 +449,33 @@ pub fn sync(
     Ok(system)
 }
 
+/// Saves a ticket that only `sync` changed (creation, a scheduler pass): a new version
+/// only when a client sees a difference (bookkeeping such as the next check is saved
+/// silently), then the daemon's audit events. Returns whether the change was visible.
+pub fn save_automatic(
+    conn: &mut DbConn,
+    before: &Ticket,
+    after: &mut Ticket,
+    system: Vec<SystemEvent>,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let visible = ticket_json(after)? != ticket_json(before)?;
+    if visible {
+        after.version = before.version + 1;
+        after.updated_at = now.naive_utc();
+    }
+    if after != before
+        && !crate::db::queries::tickets::update_versioned(conn, after, before.version)?
+    {
+        return Err(ApiError::Conflict(format!(
+            "ticket {} changed while its SLA was being updated",
+            after.id
+        )));
+    }
+    record_system(conn, &after.id, system, now)?;
+    Ok(visible)
+}
+
 /// Audit events for what the daemon did on its own (actor: none), in the caller's
 /// transaction.
 pub fn record_system(

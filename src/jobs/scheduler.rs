@@ -23,7 +23,6 @@ use crate::db::queries::{sla as q, tickets};
 use crate::db::{Db, DbConn};
 use crate::engine::{self, Env};
 use crate::error::ApiError;
-use crate::routes::dto::TicketDto;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
@@ -107,17 +106,7 @@ fn process(
     let mut after = before.clone();
     let system = engine::sync(conn, env, Some(&before), &mut after, now)?;
     let escalated = system.iter().any(|e| e.action == "escalated");
-    let changed = TicketDto::audit_value(&after)? != TicketDto::audit_value(&before)?;
-    if changed {
-        after.version = before.version + 1;
-        after.updated_at = now.naive_utc();
-    }
-    if after != before && !tickets::update_versioned(conn, &after, before.version)? {
-        return Err(ApiError::Conflict(format!(
-            "ticket {id} changed during SLA processing"
-        )));
-    }
-    engine::record_system(conn, id, system, now)?;
+    let changed = engine::save_automatic(conn, &before, &mut after, system, now)?;
     q::release(conn, id, owner)?;
     Ok(Some(Outcome { changed, escalated }))
 }

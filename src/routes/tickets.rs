@@ -416,19 +416,7 @@ fn create_tx(
     // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
     let created = ticket.clone();
     let system = engine::sync(conn, &state.sla, None, &mut ticket, now)?;
-    if ticket != created {
-        // Bookkeeping (the next SLA check) is saved without a new version; what a client
-        // sees changing (an automatic escalation, a breach) gets one.
-        if TicketDto::audit_value(&ticket)? != TicketDto::audit_value(&created)? {
-            ticket.version = created.version + 1;
-        }
-        if !tickets::update_versioned(conn, &ticket, created.version)? {
-            return Err(ApiError::Conflict(
-                "the ticket changed while it was being created".into(),
-            ));
-        }
-    }
-    engine::record_system(conn, &ticket.id, system, now)?;
+    engine::save_automatic(conn, &created, &mut ticket, system, now)?;
     Ok((view(conn, state, &ticket)?, false))
 }
 
