@@ -229,6 +229,14 @@ pub fn load_targets(
     Ok((TicketTargets { targets }, rows))
 }
 
+/// What `sync` did: the automatic changes to record, and the targets as they now stand (so
+/// the caller can answer without reading them back).
+#[derive(Debug, Default)]
+pub struct Synced {
+    pub system: Vec<SystemEvent>,
+    pub targets: BTreeMap<String, TargetView>,
+}
+
 /// An automatic change `sync` made, for the audit trail (actor: the daemon).
 #[derive(Debug)]
 pub struct SystemEvent {
@@ -252,10 +260,10 @@ pub fn sync(
     before: Option<&Ticket>,
     after: &mut Ticket,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<SystemEvent>> {
+) -> ApiResult<Synced> {
     let Some(ctx) = env.ticket_context(conn, after)? else {
         after.sla_next_at = None;
-        return Ok(vec![]);
+        return Ok(Synced::default());
     };
     let mut log: Vec<LedgerEntry> = Vec::new();
     let mut system = Vec::new();
@@ -446,7 +454,10 @@ pub fn sync(
             },
         )?;
     }
-    Ok(system)
+    Ok(Synced {
+        system,
+        targets: target_views(&tt, &ctx.calendar, now),
+    })
 }
 
 /// Saves a ticket that only `sync` changed (creation, a scheduler pass): a new version

@@ -104,7 +104,7 @@ fn process(
         return Ok(None);
     };
     let mut after = before.clone();
-    let system = engine::sync(conn, env, Some(&before), &mut after, now)?;
+    let system = engine::sync(conn, env, Some(&before), &mut after, now)?.system;
     let escalated = system.iter().any(|e| e.action == "escalated");
     let changed = engine::save_automatic(conn, &before, &mut after, system, now)?;
     q::release(conn, id, owner)?;

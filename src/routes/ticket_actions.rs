@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::dto::{CommentDto, TicketDto};
 use super::extract::JsonBody;
 use super::tickets::{
-    check_version, expected_version, load_visible, machine_state, save, scope_of, view,
+    check_version, expected_version, load_visible, machine_state, save, scope_of,
 };
 use super::{new_id, AppState, State};
 use crate::db::models::{Comment, Ticket};
@@ -146,8 +146,7 @@ async fn perform(
                 verb,
                 data,
                 now,
-            )?;
-            view(conn, &st, &t)
+            )
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::dto::TicketDto;
 use super::extract::JsonBody;
-use super::tickets::{load_visible, save, view};
+use super::tickets::{load_visible, save};
 use super::{path_id, State};
 use crate::db::queries::sla as q;
 use crate::domain::scope::Actor;
@@ -226,14 +226,14 @@ fn reason(raw: &str) -> ApiResult<String> {
     Ok(r)
 }
 
-/// Re-pins one ticket in the caller's transaction; false if it is already current.
+/// Re-pins one ticket in the caller's transaction; None if it is already current.
 fn rebaseline_one(
     conn: &mut crate::db::DbConn,
     state: &super::AppState,
     actor: &Actor,
     before: &crate::db::models::Ticket,
     reason: &str,
-) -> ApiResult<bool> {
+) -> ApiResult<Option<TicketDto>> {
     let s = TicketStatus::parse(&before.status).unwrap_or(TicketStatus::Closed);
     if matches!(s, TicketStatus::Closed | TicketStatus::Cancelled) {
         return Err(ApiError::Conflict(format!(
@@ -242,7 +242,7 @@ fn rebaseline_one(
     }
     let mut t = before.clone();
     if !engine::rebaseline(conn, &state.sla, &mut t)? {
-        return Ok(false);
+        return Ok(None);
     }
     let now = state.now();
     let data = json!({
@@ -259,8 +259,8 @@ fn rebaseline_one(
         "sla_rebaselined",
         data,
         now,
-    )?;
-    Ok(true)
+    )
+    .map(Some)
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/sla/rebaseline", tag = "sla", request_body = RebaselineBody,
@@ -281,13 +281,9 @@ pub async fn rebaseline(
     let t = state
         .write(move |conn| {
             let before = load_visible(conn, &actor, &id)?;
-            if !rebaseline_one(conn, &st, &actor, &before, &reason)? {
-                return Err(ApiError::Conflict(
-                    "the ticket already uses the current policy and calendar".into(),
-                ));
-            }
-            let after = load_visible(conn, &actor, &id)?;
-            view(conn, &st, &after)
+            rebaseline_one(conn, &st, &actor, &before, &reason)?.ok_or_else(|| {
+                ApiError::Conflict("the ticket already uses the current policy and calendar".into())
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(t))
@@ -336,7 +332,7 @@ pub async fn rebaseline_policy(
                     let Some(before) = crate::db::queries::tickets::get(conn, &tid)? else {
                         return Ok(false);
                     };
-                    rebaseline_one(conn, &st, &a, &before, &r)
+                    rebaseline_one(conn, &st, &a, &before, &r).map(|t| t.is_some())
                 })
                 .await?;
             done += usize::from(changed);

@@ -415,9 +415,9 @@ fn create_tx(
     )?;
     // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
     let created = ticket.clone();
-    let system = engine::sync(conn, &state.sla, None, &mut ticket, now)?;
-    engine::save_automatic(conn, &created, &mut ticket, system, now)?;
-    Ok((view(conn, state, &ticket)?, false))
+    let synced = engine::sync(conn, &state.sla, None, &mut ticket, now)?;
+    engine::save_automatic(conn, &created, &mut ticket, synced.system, now)?;
+    Ok((TicketDto::from(&ticket).with_targets(synced.targets), false))
 }
 
 /// The API view of a ticket, with its SLA targets as of now.
@@ -676,7 +676,7 @@ pub(crate) fn check_version(expected: Option<i32>, t: &Ticket) -> ApiResult<()> 
 
 /// Saves a changed ticket with its audit event, in the caller's transaction, after the SLA
 /// engine has moved the clocks (and possibly changed the ticket on its own, which is
-/// recorded as separate events by the daemon).
+/// recorded as separate events by the daemon). Returns the API view of the saved ticket.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn save(
     conn: &mut DbConn,
@@ -687,9 +687,9 @@ pub(crate) fn save(
     action: &str,
     data: serde_json::Value,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> ApiResult<TicketDto> {
     let by_actor = after.clone();
-    let system = engine::sync(conn, &state.sla, Some(before), after, now)?;
+    let synced = engine::sync(conn, &state.sla, Some(before), after, now)?;
     after.updated_at = now.naive_utc();
     after.version = before.version + 1;
     if !tickets::update_versioned(conn, after, before.version)? {
@@ -715,7 +715,8 @@ pub(crate) fn save(
             data,
         },
     )?;
-    engine::record_system(conn, &after.id, system, now)
+    engine::record_system(conn, &after.id, synced.system, now)?;
+    Ok(TicketDto::from(&*after).with_targets(synced.targets))
 }
 
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = PatchTicket,
@@ -810,8 +811,7 @@ pub async fn update(
                 "updated",
                 json!({}),
                 now,
-            )?;
-            view(conn, &st, &t)
+            )
         })
         .await?;
     Ok(HttpResponse::Ok()
