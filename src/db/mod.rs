@@ -213,13 +213,15 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<DieselError> + From<DbError>,
     {
-        let mut conn = self.conn()?;
-        // A poisoned lock only means another writer panicked; the database rolled that
-        // transaction back, so the lock is still good to take.
+        // The process write lock comes before the pool check-out: writers queued behind it
+        // must not hold connections that readers need. A poisoned lock only means another
+        // writer panicked; the database rolled that transaction back, so the lock is still
+        // good to take.
         let _guard = self
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut conn = self.conn()?;
         let sqlite = self.backend == Backend::Sqlite;
         (*conn).transaction(|c| {
             if sqlite {

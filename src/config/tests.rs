@@ -1,0 +1,46 @@
+use super::*;
+
+#[test]
+fn defaults_load() {
+    let s = Settings::defaults_with(&[]).expect("defaults");
+    assert_eq!(s.http.bind, "127.0.0.1:8080");
+    assert_eq!(s.tickets.max_backdate_days, 7);
+    assert!(s.database.url.starts_with("sqlite://"));
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    let e = Settings::defaults_with(&[("http.bind", "nowhere")])
+        .err()
+        .expect("bad bind");
+    assert!(e.to_string().contains("http.bind"), "{e}");
+    let e = Settings::defaults_with(&[("database.url", "postgress://x")])
+        .err()
+        .expect("bad url");
+    assert!(e.to_string().contains("database.url"), "{e}");
+    let e = Settings::defaults_with(&[("tickets.timezone", "Asia/Nowhere")])
+        .err()
+        .expect("tz");
+    assert!(e.to_string().contains("tickets.timezone"), "{e}");
+}
+
+#[test]
+fn an_ill_typed_value_names_its_key() {
+    let e = Settings::defaults_with(&[("database.pool_size", "many")])
+        .err()
+        .expect("type");
+    assert!(e.to_string().contains("pool_size"), "{e}");
+}
+
+#[test]
+#[allow(clippy::result_large_err)]
+fn environment_overrides_use_double_underscore_sections() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("SPBE_DESK_HTTP__BIND", "0.0.0.0:9999");
+        jail.set_env("SPBE_DESK_TICKETS__MAX_BACKDATE_DAYS", "3");
+        let s = Settings::load(None).expect("load");
+        assert_eq!(s.http.bind, "0.0.0.0:9999");
+        assert_eq!(s.tickets.max_backdate_days, 3);
+        Ok(())
+    });
+}
