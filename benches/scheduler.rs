@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use diesel::prelude::*;
 
+use spbe_desk::app::sla::{self as engine, Env};
+use spbe_desk::app::{App, AppError};
 use spbe_desk::config::Settings;
 use spbe_desk::db::models::Ticket;
 use spbe_desk::db::queries::tickets;
 use spbe_desk::db::{Db, DbConn};
-use spbe_desk::engine::{self, Env};
 use spbe_desk::jobs::scheduler;
 
 fn now() -> DateTime<Utc> {
@@ -72,7 +73,7 @@ fn background(db: &Db, org: &str, user: &str, from: usize, count: usize) {
 /// Tickets whose Tier 1 window has run out at `now()`, created through the SLA engine.
 fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
     let reported = now() - TimeDelta::hours(30);
-    db.write::<_, spbe_desk::error::ApiError, _>(|conn| {
+    db.write::<_, AppError, _>(|conn| {
         let ctx = env
             .policy_for_new_ticket(conn, None)?
             .expect("default policy");
@@ -135,9 +136,9 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
     .expect("due tickets");
 }
 
-fn timed_tick(db: &Db, env: &Env, expect: usize) -> Duration {
+fn timed_tick(app: &App, expect: usize) -> Duration {
     let start = Instant::now();
-    let r = scheduler::tick(db, env, now(), "bench").expect("tick");
+    let r = scheduler::tick(app, now(), "bench").expect("tick");
     let took = start.elapsed();
     assert_eq!(r.escalated, expect, "{r:?}");
     took
@@ -159,7 +160,13 @@ fn main() {
     let settings = Settings::defaults_with(&[("database.url", url.as_str())]).expect("settings");
     let db = Db::connect(&url, 4, Duration::from_secs(30)).expect("database");
     db.write(|c| engine::seed(c, now())).expect("seed");
-    let env = Env::new(settings.sla.clone(), settings.scheduler.clone());
+    let app = App::new(
+        db.clone(),
+        std::sync::Arc::new(spbe_desk::clock::SystemClock),
+        settings,
+    )
+    .expect("service");
+    let env = &app.sla;
     let (org, user) = {
         let mut c = db.conn().expect("conn");
         fixtures(&mut c)
@@ -175,8 +182,8 @@ fn main() {
 
     let mut small = Vec::new();
     for (i, &d) in dues.iter().enumerate() {
-        due(&db, &env, &org, &user, &format!("A{i}"), d);
-        small.push(timed_tick(&db, &env, d));
+        due(&db, env, &org, &user, &format!("A{i}"), d);
+        small.push(timed_tick(&app, d));
     }
     let start = Instant::now();
     background(&db, &org, &user, 0, open);
@@ -186,10 +193,10 @@ fn main() {
     );
     let mut large = Vec::new();
     for (i, &d) in dues.iter().enumerate() {
-        due(&db, &env, &org, &user, &format!("B{i}"), d);
-        large.push(timed_tick(&db, &env, d));
+        due(&db, env, &org, &user, &format!("B{i}"), d);
+        large.push(timed_tick(&app, d));
     }
-    let empty = timed_tick(&db, &env, 0);
+    let empty = timed_tick(&app, 0);
 
     println!(
         "\n{:>8} | {:>14} | {:>14} | {:>12} | {:>10}",

@@ -1,7 +1,8 @@
 //! Error policy (after crates.io's `util/errors.rs`):
 //!
-//! - `db::queries` returns `diesel::QueryResult`; jobs and CLI commands use `anyhow`;
-//!   request handlers return [`ApiError`].
+//! - `db::queries` returns `diesel::QueryResult`; the service layer (`app`) returns
+//!   `AppError`, which knows no HTTP; request handlers return [`ApiError`], and the
+//!   `From<AppError>` impl here is the one place a use case's error becomes a status.
 //! - Every error leaves the daemon as `application/problem+json` (RFC 9457) with `type`,
 //!   `title`, `status`, `detail`, and `errors: [{field, message}]` for validation failures.
 //! - Bad input is always a 4xx that says what is wrong. Anything unexpected is a 500 whose
@@ -13,7 +14,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::db::DbError;
+use crate::app::AppError;
 use crate::domain::validate::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -179,30 +180,20 @@ impl ResponseError for ApiError {
     }
 }
 
-pub fn error_chain(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
-}
+pub use crate::app::error_chain;
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
         match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("no such record".into()),
-            other => ApiError::Internal(anyhow::Error::new(other).context("database query")),
-        }
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Pool(p) => {
-                tracing::warn!(error = %p, "no database connection available");
-                ApiError::Unavailable("the database is not reachable; try again shortly".into())
-            }
-            DbError::Query(q) => q.into(),
+            AppError::Unauthenticated(d) => ApiError::Unauthorized(d),
+            AppError::Forbidden(d) => ApiError::Forbidden(d),
+            AppError::NotFound(d) => ApiError::NotFound(d),
+            AppError::Invalid(errs) => ApiError::Validation(errs),
+            AppError::Conflict(d) => ApiError::Conflict(d),
+            AppError::VersionRequired(d) => ApiError::PreconditionRequired(d),
+            AppError::Busy(d) => ApiError::Unavailable(d),
+            AppError::Db(e) => ApiError::Internal(anyhow::Error::new(e).context("database query")),
+            AppError::Internal(e) => ApiError::Internal(e),
         }
     }
 }
@@ -210,18 +201,6 @@ impl From<DbError> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
-    }
-}
-
-impl From<crate::domain::scope::Denied> for ApiError {
-    fn from(d: crate::domain::scope::Denied) -> Self {
-        ApiError::Forbidden(d.0)
-    }
-}
-
-impl From<crate::domain::ticket::Refusal> for ApiError {
-    fn from(r: crate::domain::ticket::Refusal) -> Self {
-        ApiError::Conflict(r.reason)
     }
 }
 

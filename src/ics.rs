@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, TimeDelta};
 
-use crate::engine::Holiday;
+use crate::app::sla::Holiday;
 
 /// Longest event accepted as a run of holidays (a week of cuti bersama is the longest).
 const MAX_EVENT_DAYS: i64 = 14;

@@ -1,11 +1,11 @@
 //! spbe-desk: the two-tier SPBE service desk daemon.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod engine;
 pub mod error;
 pub mod ics;
 pub mod jobs;

@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
+use crate::app::App as DeskApp;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -35,30 +36,15 @@ impl Application {
         clock: Arc<dyn Clock>,
         db: Db,
     ) -> anyhow::Result<Application> {
-        let ticket_tz = settings.ticket_timezone()?;
         let listener = TcpListener::bind(&settings.http.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let limit = BodyLimit(settings.http.max_body_bytes);
         let workers = settings.http.workers;
-        let sla = Arc::new(crate::engine::Env::new(
-            settings.sla.clone(),
-            settings.scheduler.clone(),
-        ));
-        let scheduler = (settings.scheduler.tick_seconds > 0).then(|| {
-            tokio::spawn(crate::jobs::scheduler::run(
-                db.clone(),
-                sla.clone(),
-                clock.clone(),
-            ))
-        });
-        let state = web::Data::new(AppState {
-            db,
-            clock,
-            settings,
-            ticket_tz,
-            sla,
-        });
+        let app = Arc::new(DeskApp::new(db, clock, settings)?);
+        let scheduler = (app.settings.scheduler.tick_seconds > 0)
+            .then(|| tokio::spawn(crate::jobs::scheduler::run(app.clone())));
+        let state = web::Data::new(AppState { app });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -148,7 +134,7 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
         let db = Db::connect(&url, size, timeout)?;
         let now = crate::clock::SystemClock.now();
-        db.write(|conn| crate::engine::seed(conn, now))?;
+        db.write(|conn| crate::app::sla::seed(conn, now))?;
         Ok(db)
     })
     .await?

@@ -4,19 +4,17 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
-use serde_json::json;
-
+use crate::app::catalogue::{insert_service, CreateService, CriticalityChange};
+use crate::app::directory::{insert_organization, insert_user, issue_token};
+use crate::app::directory::{CreateOrganization, CreateUser};
+use crate::app::{App, AppError};
 use crate::config::Settings;
 use crate::db::models::Organization;
-use crate::db::queries::{audit, organizations, services, users};
-use crate::db::{Db, DbConn};
-use crate::domain::audit::Changes;
-use crate::domain::catalogue::{self, CriticalityStep};
+use crate::db::queries::{organizations, services, users};
+use crate::db::DbConn;
+use crate::domain::catalogue;
 use crate::domain::scope::Actor;
 use crate::domain::{Criticality, OrgKind, Role, ServiceKind};
-use crate::error::ApiError;
-use crate::routes::{organizations as orgs, services as svcs, users as usrs};
 
 /// (code, name, kind, parent code)
 const ORGS: &[(&str, &str, OrgKind, Option<&str>)] = &[
@@ -201,14 +199,19 @@ pub struct DemoToken {
     pub token: String,
 }
 
-fn org_by_code(conn: &mut DbConn, code: &str) -> Result<Organization, ApiError> {
+fn org_by_code(conn: &mut DbConn, code: &str) -> Result<Organization, AppError> {
     organizations::by_code(conn, code)?
-        .ok_or_else(|| ApiError::NotFound(format!("organization {code}")))
+        .ok_or_else(|| AppError::NotFound(format!("organization {code}")))
 }
 
-pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result<Vec<DemoToken>> {
-    let settings_policy = default_policy.to_string();
-    let result: Result<Vec<DemoToken>, ApiError> = db.write(|conn| {
+/// Loads the demo city through the service layer and returns a fresh token per user.
+pub fn load(app: &App) -> anyhow::Result<Vec<DemoToken>> {
+    load_city(app).map_err(|e| anyhow::anyhow!("loading the demo city failed: {e}"))
+}
+
+fn load_city(app: &App) -> Result<Vec<DemoToken>, AppError> {
+    let now = app.now();
+    let (tokens, actors) = app.write(|conn| {
         for (code, name, kind, parent) in ORGS {
             if organizations::by_code(conn, code)?.is_some() {
                 continue;
@@ -217,10 +220,10 @@ pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result
                 Some(p) => Some(org_by_code(conn, p)?.id),
                 None => None,
             };
-            orgs::insert_checked(
+            insert_organization(
                 conn,
                 None,
-                &orgs::CreateOrganization {
+                &CreateOrganization {
                     code: (*code).into(),
                     name: (*name).into(),
                     kind: *kind,
@@ -236,10 +239,10 @@ pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result
             let org_row = org_by_code(conn, org)?;
             let user = match users::by_email(conn, email)? {
                 Some(u) => u,
-                None => usrs::insert_checked(
+                None => insert_user(
                     conn,
                     None,
-                    &usrs::CreateUser {
+                    &CreateUser {
                         name: (*name).into(),
                         email: (*email).into(),
                         nip: None,
@@ -250,7 +253,7 @@ pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result
                     now,
                 )?,
             };
-            let (_, secret) = usrs::issue_token(conn, None, &user.id, "demo", now)?;
+            let (_, secret) = issue_token(conn, None, &user.id, "demo", now)?;
             actors.insert(
                 *env,
                 Actor {
@@ -272,18 +275,19 @@ pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result
         let admin = actors
             .get("ADMIN")
             .cloned()
-            .ok_or_else(|| ApiError::NotFound("demo admin".into()))?;
+            .ok_or_else(|| AppError::NotFound("demo admin".into()))?;
         let default_policy =
-            crate::db::queries::sla::policy_by_name(conn, &settings_policy)?.map(|p| p.id);
+            crate::db::queries::sla::policy_by_name(conn, &app.settings.sla.default_policy)?
+                .map(|p| p.id);
         for (code, name, kind, owner, avail) in SERVICES {
             if services::by_code(conn, code)?.is_some() {
                 continue;
             }
             let owner_id = org_by_code(conn, owner)?.id;
-            svcs::insert_checked(
+            insert_service(
                 conn,
                 &admin,
-                &svcs::CreateService {
+                &CreateService {
                     organization_id: Some(owner_id),
                     code: (*code).into(),
                     name: (*name).into(),
@@ -299,60 +303,37 @@ pub fn load(db: &Db, now: DateTime<Utc>, default_policy: &str) -> anyhow::Result
                 now,
             )?;
         }
-        // SIAK goes through the real workflow: Disdukcapil proposes, the Dinas designates.
-        let steps = [
-            (
-                "TECH_DUKCAPIL",
-                CriticalityStep::Propose,
-                "criticality_proposed",
-                "Layanan KTP-el dan KK untuk seluruh warga",
-            ),
-            (
-                "SUPERVISOR",
-                CriticalityStep::Designate,
-                "criticality_designated",
-                "Ditetapkan sebagai layanan kritikal",
-            ),
-        ];
-        for (who, step, action, reason) in steps {
-            let Some(before) = services::by_code(conn, "SIAK")? else {
-                break;
-            };
-            let current = Criticality::parse(&before.criticality).unwrap_or(Criticality::Critical);
-            let Ok(next) = catalogue::next(current, step) else {
-                continue;
-            };
-            let actor = actors
-                .get(who)
-                .ok_or_else(|| ApiError::NotFound(who.into()))?;
-            let mut s = before.clone();
-            s.criticality = next.as_str().into();
-            s.version += 1;
-            s.updated_at = now.naive_utc();
-            services::update_versioned(conn, &s, before.version)?;
-            let mut changes = Changes::new();
-            changes.set(
-                "criticality",
-                json!(before.criticality),
-                json!(s.criticality),
-            );
-            audit::record(
-                conn,
-                audit::Record {
-                    at: now,
-                    actor_id: Some(&actor.user_id),
-                    entity_type: "service",
-                    entity_id: &s.id,
-                    ticket_id: None,
-                    action,
-                    changes: &changes,
-                    data: json!({ "reason": reason }),
-                },
-            )?;
+        Ok((tokens, actors))
+    })?;
+    // SIAK goes through the real workflow: Disdukcapil proposes, the Dinas designates.
+    let steps = [
+        (
+            "TECH_DUKCAPIL",
+            CriticalityChange::Propose,
+            catalogue::CriticalityStep::Propose,
+            "Layanan KTP-el dan KK untuk seluruh warga",
+        ),
+        (
+            "SUPERVISOR",
+            CriticalityChange::Decide(Criticality::Critical),
+            catalogue::CriticalityStep::Designate,
+            "Ditetapkan sebagai layanan kritikal",
+        ),
+    ];
+    for (who, change, step, reason) in steps {
+        let Some(siak) = app.services(None, Some("SIAK"), None)?.into_iter().next() else {
+            break;
+        };
+        let current = Criticality::parse(&siak.criticality).unwrap_or(Criticality::Critical);
+        if catalogue::next(current, step).is_err() {
+            continue;
         }
-        Ok(tokens)
-    });
-    result.map_err(|e| anyhow::anyhow!("loading the demo city failed: {e:?}"))
+        let actor = actors
+            .get(who)
+            .ok_or_else(|| AppError::NotFound(who.into()))?;
+        app.change_criticality(actor, &siak.id, None, change, reason)?;
+    }
+    Ok(tokens)
 }
 
 /// Prints the tokens and writes them as shell exports to `var/demo-tokens.env`.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::App;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::startup::{open_db, Application};
@@ -80,7 +81,7 @@ pub fn main() -> ExitCode {
     match rt.block_on(run(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("spbe-desk: {}", crate::error::error_chain(&e));
+            eprintln!("spbe-desk: {}", crate::app::error_chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -100,10 +101,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             org_code,
             org_name,
         } => {
-            let db = open_db(&settings).await?;
-            let now = clock.now();
+            let app = App::new(open_db(&settings).await?, clock, settings)?;
             let token = tokio::task::spawn_blocking(move || {
-                init::run(&db, &admin_email, &admin_name, &org_code, &org_name, now)
+                init::run(&app, &admin_email, &admin_name, &org_code, &org_name)
             })
             .await??;
             println!("{token}");
@@ -129,10 +129,8 @@ async fn demo_then(
     clock: Arc<dyn Clock>,
     serve_after: bool,
 ) -> anyhow::Result<()> {
-    let now = clock.now();
-    let db2 = db.clone();
-    let policy = settings.sla.default_policy.clone();
-    let tokens = tokio::task::spawn_blocking(move || demo::load(&db2, now, &policy)).await??;
+    let app = App::new(db.clone(), clock.clone(), settings.clone())?;
+    let tokens = tokio::task::spawn_blocking(move || demo::load(&app)).await??;
     demo::print(&tokens, &settings)?;
     if serve_after {
         serve(db, settings, clock).await
@@ -141,6 +139,7 @@ async fn demo_then(
     }
 }
 
+/// The `serve` command: the daemon with its HTTP layer and workers.
 async fn serve(db: crate::db::Db, settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let bind = settings.http.bind.clone();
     let app = Application::build_with_db(settings, clock, db)?;

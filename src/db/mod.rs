@@ -253,3 +253,61 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
 }
+
+/// Locks a ticket's row for the rest of the write transaction and reads it: the first step
+/// of every ticket change, so that every writer (clients, the scheduler, other daemons)
+/// takes its locks in the same order (ticket row, then targets, ledger and audit rows). On
+/// PostgreSQL this is `SELECT ... FOR UPDATE`; a SQLite write transaction already holds the
+/// database's write lock from its first statement.
+pub fn lock_ticket(conn: &mut DbConn, id: &str) -> diesel::QueryResult<Option<models::Ticket>> {
+    use diesel::{OptionalExtension, QueryDsl, SelectableHelper};
+    use schema::tickets::dsl as t;
+    // `as_select` names the backend, so each arm builds its own statement.
+    match conn {
+        DbConn::Pg(c) => t::tickets
+            .find(id)
+            .select(models::Ticket::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        DbConn::Sqlite(c) => t::tickets
+            .find(id)
+            .select(models::Ticket::as_select())
+            .first(c)
+            .optional(),
+    }
+}
+
+/// Claims one due ticket for the scheduler in the caller's transaction; false when it is not
+/// due any more, a lease on it is live (its last processing failed), or (PostgreSQL) another
+/// daemon holds its row right now. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so
+/// several daemons share the due work instead of queueing behind each other's rows; the row
+/// lock lasts until the work commits. SQLite (one writer at a time) claims with a
+/// conditional UPDATE of the lease, which the work's transaction releases.
+pub fn claim_due_ticket(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    now: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+) -> diesel::QueryResult<bool> {
+    use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+    use schema::tickets::dsl as t;
+    let due = t::tickets
+        .filter(t::id.eq(id))
+        .filter(t::sla_next_at.le(now))
+        .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now)));
+    match conn {
+        DbConn::Pg(c) => Ok(due
+            .select(t::id)
+            .for_update()
+            .skip_locked()
+            .first::<String>(c)
+            .optional()?
+            .is_some()),
+        DbConn::Sqlite(c) => Ok(diesel::update(due)
+            .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
+            .execute(c)?
+            == 1),
+    }
+}

@@ -4,12 +4,14 @@
 //! per ticket records warnings and breaches, escalates Tier 1 tickets whose window ran out,
 //! and ends pauses that outlived their limit.
 //!
-//! Exactly-once: the claim is a conditional UPDATE (`sla_next_at` passed, no live lease)
-//! made in the same transaction that does the work and moves `sla_next_at` on, so only one
-//! daemon can win it, and a crash rolls claim and work back together. The ticket is saved
-//! under its version, and every effect is guarded by state (a breach is recorded only where
-//! none is, escalation only from Tier 1), so a race can delay work but never repeat it. A
-//! ticket whose processing fails keeps a lease for `scheduler.lease_seconds`: no daemon
+//! Exactly-once: the claim (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE of
+//! the lease on SQLite; see `db::claim_due_ticket`) is made in the same transaction that
+//! does the work through the ticket write path (`App::sla_pass`) and moves `sla_next_at`
+//! on, so only one daemon can win it, and a crash rolls claim and work back together. Every
+//! effect is guarded by state under the ticket's row lock (a breach is recorded only where
+//! none is, escalation only from Tier 1) and by the database: the SLA ledger takes each
+//! warning, breach and escalation at most once per ticket and target (a unique index). A
+//! ticket whose processing fails is held by a lease for `scheduler.lease_seconds`: no daemon
 //! retries it in a tight loop, and after that any daemon retries it.
 
 use std::collections::HashSet;
@@ -18,11 +20,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::clock::Clock;
-use crate::db::queries::{sla as q, tickets};
-use crate::db::{Db, DbConn};
-use crate::engine::{self, Env};
-use crate::error::ApiError;
+use crate::app::App;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
@@ -46,14 +44,13 @@ pub fn owner_id() -> String {
 }
 
 /// One pass over every ticket due at `now`. Blocking; run it on a blocking thread.
-pub fn tick(db: &Db, env: &Env, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickReport> {
+pub fn tick(app: &App, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickReport> {
     let mut report = TickReport::default();
-    let lease_until = (now + TimeDelta::seconds(env.scheduler.lease_seconds)).naive_utc();
-    let n = now.naive_utc();
+    let lease_until = now + TimeDelta::seconds(app.settings.scheduler.lease_seconds);
     let mut seen = HashSet::new();
     loop {
-        let ids: Vec<String> = db
-            .read(|c| q::due_tickets(c, n, env.scheduler.batch_size).map_err(ApiError::from))?
+        let ids: Vec<String> = app
+            .due_tickets(now, app.settings.scheduler.batch_size)?
             .into_iter()
             .filter(|id| !seen.contains(id))
             .collect();
@@ -62,70 +59,43 @@ pub fn tick(db: &Db, env: &Env, now: DateTime<Utc>, owner: &str) -> anyhow::Resu
         }
         for id in ids {
             seen.insert(id.clone());
-            // Claim and work in one transaction: a crash rolls both back, and on PostgreSQL
-            // the claim's row lock makes a second daemon wait and then find nothing to claim.
-            let result = db.write(|c| {
-                if !q::claim(c, &id, owner, n, lease_until)? {
-                    return Ok(None);
-                }
-                process(c, env, &id, owner, now)
-            });
-            match result {
-                Ok(Some(outcome)) => {
+            // Claim and work in one transaction, through the ticket write path: a crash
+            // rolls both back, and another daemon skips the ticket while this one holds it.
+            match app.sla_pass(&id, owner, now, lease_until) {
+                Ok(Some(pass)) => {
                     report.processed += 1;
-                    report.changed += usize::from(outcome.changed);
-                    report.escalated += usize::from(outcome.escalated);
+                    report.changed += usize::from(pass.changed);
+                    report.escalated += usize::from(pass.escalated);
                 }
                 Ok(None) => report.skipped += 1,
                 Err(e) => {
                     report.failed += 1;
                     tracing::warn!(ticket = %id, error = %e, "SLA processing failed; retrying after the lease");
-                    let _ = db
-                        .write(|c| q::claim(c, &id, owner, n, lease_until).map_err(ApiError::from));
+                    if let Err(e) = app.sla_hold(&id, owner, now, lease_until) {
+                        tracing::warn!(ticket = %id, error = %e, "could not hold the failed ticket");
+                    }
                 }
             }
         }
     }
 }
 
-struct Outcome {
-    changed: bool,
-    escalated: bool,
-}
-
-fn process(
-    conn: &mut DbConn,
-    env: &Env,
-    id: &str,
-    owner: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Outcome>, ApiError> {
-    let Some(before) = tickets::get(conn, id)? else {
-        return Ok(None);
-    };
-    let mut after = before.clone();
-    let system = engine::sync(conn, env, Some(&before), &mut after, now)?.system;
-    let escalated = system.iter().any(|e| e.action == "escalated");
-    let changed = engine::save_automatic(conn, &before, &mut after, system, now)?;
-    q::release(conn, id, owner)?;
-    Ok(Some(Outcome { changed, escalated }))
-}
-
 /// Runs `tick` every `scheduler.tick_seconds` until the task is dropped.
-pub async fn run(db: Db, env: Arc<Env>, clock: Arc<dyn Clock>) {
+pub async fn run(app: Arc<App>) {
     let owner = owner_id();
-    let every = Duration::from_secs(env.scheduler.tick_seconds.max(1));
+    let every = Duration::from_secs(app.settings.scheduler.tick_seconds.max(1));
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(%owner, seconds = every.as_secs(), "SLA scheduler started");
     loop {
         interval.tick().await;
-        let (db, env, owner, now) = (db.clone(), env.clone(), owner.clone(), clock.now());
-        match tokio::task::spawn_blocking(move || tick(&db, &env, now, &owner)).await {
+        let (app, owner) = (app.clone(), owner.clone());
+        let now = app.now();
+        match tokio::task::spawn_blocking(move || tick(&app, now, &owner)).await {
             Ok(Ok(r)) if r != TickReport::default() => tracing::info!(?r, "SLA tick"),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
-                tracing::error!(error = %crate::error::error_chain(&e), "SLA tick failed")
+                tracing::error!(error = %crate::app::error_chain(&e), "SLA tick failed")
             }
             Err(e) => tracing::error!(error = %e, "SLA tick panicked"),
         }

@@ -3,12 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::sla::SlaState;
+use crate::app::tickets::TicketView;
 use crate::db::models;
-use crate::engine::TargetView;
+use crate::domain::calendar::Calendar;
+use crate::domain::targets::TicketTargets;
 use crate::error::ApiError;
 
 pub fn utc(n: NaiveDateTime) -> DateTime<Utc> {
@@ -265,8 +268,18 @@ impl From<&models::Ticket> for TicketDto {
 }
 
 impl TicketDto {
+    /// The API view of a ticket and its targets as of `now`.
+    pub fn new(v: &TicketView, now: DateTime<Utc>) -> Self {
+        let targets = v
+            .sla
+            .as_ref()
+            .map(|s: &SlaState| target_views(&s.targets, &s.context.calendar, now))
+            .unwrap_or_default();
+        TicketDto::from(&v.ticket).with_targets(targets)
+    }
+
     /// Fills the target-derived SLA fields.
-    pub fn with_targets(mut self, targets: BTreeMap<String, TargetView>) -> Self {
+    fn with_targets(mut self, targets: BTreeMap<String, TargetView>) -> Self {
         let due = |k: &str| targets.get(k).and_then(|v| v.due_at);
         let breached = |k: &str| targets.get(k).is_some_and(|v| v.breached_at.is_some());
         self.sla.response_due_at = due("response");
@@ -278,31 +291,62 @@ impl TicketDto {
         self.sla.targets = targets;
         self
     }
-
-    /// The JSON used for audit diffs: the ticket's own fields. Clock details live in the
-    /// SLA ledger, so only the SLA facts stored on the ticket appear here.
-    pub fn audit_value(t: &models::Ticket) -> Result<serde_json::Value, ApiError> {
-        let mut v = serde_json::to_value(TicketDto::from(t))
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("serialize ticket")))?;
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "sla".into(),
-                serde_json::json!({
-                    "policy_id": t.sla_policy_id,
-                    "policy_version": t.sla_policy_version,
-                    "calendar_version": t.sla_calendar_version,
-                    "first_response_at": utc_opt(t.first_response_at),
-                    "breached": t.sla_breached,
-                    "paused": t.status == "pending",
-                }),
-            );
-        }
-        Ok(v)
-    }
 }
 
-/// Audit fields that change on every write and say nothing of their own.
-pub const AUDIT_IGNORED: &[&str] = &["updated_at", "version"];
+/// Per-target state for the API.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetView {
+    /// 0 end to end, 1 the Tier 1 segment, 2 the Tier 2 OLA.
+    pub tier: u8,
+    pub minutes: i64,
+    pub started_at: DateTime<Utc>,
+    /// Null while the clock is stopped or after the target ended.
+    pub due_at: Option<DateTime<Utc>>,
+    pub warned_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// `running`, `paused`, `met` or `breached`.
+    pub outcome: String,
+    pub paused: bool,
+    /// Business minutes left now (negative when overdue; frozen while paused).
+    pub remaining_minutes: f64,
+    /// Whether the clock ticks right now: active, not paused, inside working hours.
+    pub running_now: bool,
+}
+
+pub fn minutes_f64(d: TimeDelta) -> f64 {
+    // Micro-second exact, shown as fractional minutes (SLA.md: seconds count).
+    d.num_microseconds()
+        .map_or(f64::MAX, |m| m as f64 / 60_000_000.0)
+}
+
+pub fn target_views(
+    tt: &TicketTargets,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+) -> BTreeMap<String, TargetView> {
+    tt.targets
+        .iter()
+        .map(|x| {
+            (
+                x.kind.as_str().to_string(),
+                TargetView {
+                    tier: x.kind.tier(),
+                    minutes: x.clock.minutes,
+                    started_at: x.clock.start,
+                    due_at: x.due_at(cal),
+                    warned_at: x.warned_at,
+                    breached_at: x.breached_at,
+                    ended_at: x.ended_at,
+                    outcome: x.outcome().into(),
+                    paused: x.is_paused(),
+                    remaining_minutes: minutes_f64(x.remaining_at(cal, now)),
+                    running_now: x.running_at(cal, now),
+                },
+            )
+        })
+        .collect()
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentDto {

@@ -177,16 +177,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictQuery<T> {
     }
 }
 
-/// Deserializes a field that distinguishes "absent" (None) from "null" (Some(None)), for
-/// PATCH bodies where null clears a value.
-pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    use serde::Deserialize;
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use crate::app::double_option;
 
 #[cfg(test)]
 mod tests {

@@ -18,48 +18,26 @@ pub mod users;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::db::{Db, DbConn};
+use crate::app::{App, AppResult};
 use crate::error::{ApiError, ApiResult};
 
 /// Shared by every handler; built once at start.
 pub struct AppState {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub settings: Settings,
-    /// The zone whose calendar year numbers tickets.
-    pub ticket_tz: chrono_tz::Tz,
-    pub sla: Arc<crate::engine::Env>,
+    pub app: Arc<App>,
 }
 
 pub type State = web::Data<AppState>;
 
 impl AppState {
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// Runs `f` in one write transaction on the blocking pool.
-    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    /// Runs one service call on the blocking pool (the service layer is synchronous).
+    pub async fn call<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&App) -> AppResult<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        web::block(move || db.write(f)).await?
-    }
-
-    /// Runs `f` on a pooled connection on the blocking pool.
-    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-    {
-        let db = self.db.clone();
-        web::block(move || db.read(f)).await?
+        let app = self.app.clone();
+        Ok(web::block(move || f(&app)).await??)
     }
 }
 
@@ -186,13 +164,4 @@ pub fn path_id(raw: &str) -> ApiResult<&str> {
         return Err(ApiError::NotFound("no such record".into()));
     }
     Ok(raw)
-}
-
-/// JSON stored as text (the portable column type for JSON).
-pub fn json_text<T: serde::Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }

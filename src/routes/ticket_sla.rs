@@ -4,20 +4,16 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use super::dto::TicketDto;
+use super::dto::{minutes_f64, TicketDto};
 use super::extract::JsonBody;
-use super::tickets::{load_visible, save};
+use super::tickets::ticket_response;
 use super::{path_id, State};
-use crate::db::queries::sla as q;
+use crate::app::tickets::SlaFacts;
 use crate::domain::scope::Actor;
 use crate::domain::sla::Stop;
-use crate::domain::validate::Errors;
-use crate::domain::{Role, TicketStatus};
-use crate::engine::{self, minutes_f64};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyRef {
@@ -95,12 +91,8 @@ pub struct SlaExplanation {
     pub ledger: Vec<LedgerDto>,
 }
 
-fn explain(
-    conn: &mut crate::db::DbConn,
-    state: &super::AppState,
-    t: &crate::db::models::Ticket,
-) -> ApiResult<SlaExplanation> {
-    let now = state.now();
+fn explain(f: SlaFacts, now: DateTime<Utc>) -> SlaExplanation {
+    let t = f.ticket;
     let mut out = SlaExplanation {
         ticket_id: t.id.clone(),
         number: t.number.clone(),
@@ -111,7 +103,8 @@ fn explain(
         policy: None,
         calendar: None,
         targets: vec![],
-        ledger: q::events_of(conn, &t.id)?
+        ledger: f
+            .ledger
             .into_iter()
             .map(|e| LedgerDto {
                 seq: e.seq,
@@ -126,30 +119,25 @@ fn explain(
             })
             .collect(),
     };
-    let (Some(pid), Some(pv)) = (&t.sla_policy_id, t.sla_policy_version) else {
-        return Ok(out);
+    let Some(sla) = f.sla else {
+        return out;
     };
-    let ctx = state.sla.context(conn, pid, pv)?;
-    let pname = q::policy(conn, pid)?.map(|p| p.name).unwrap_or_default();
-    let cname = q::calendar(conn, &ctx.calendar_id)?
-        .map(|c| c.name)
-        .unwrap_or_default();
+    let ctx = &sla.context;
     out.policy = Some(PolicyRef {
-        id: pid.clone(),
-        name: pname,
-        version: pv,
+        id: ctx.policy_id.clone(),
+        name: f.policy_name,
+        version: ctx.policy_version,
         warn_at_percent: ctx.warn_percent,
     });
     out.calendar = Some(CalendarRef {
         id: ctx.calendar_id.clone(),
-        name: cname,
+        name: f.calendar_name,
         version: ctx.calendar_version,
         timezone: ctx.calendar.timezone().name().to_string(),
         weekly_minutes: ctx.calendar.weekly_minutes(),
     });
     let cal = &ctx.calendar;
-    let (tt, _) = engine::load_targets(conn, &t.id)?;
-    for x in &tt.targets {
+    for x in &sla.targets.targets {
         let until = x.ended_at.map_or(now, |e| e.min(now));
         let elapsed = x.elapsed_at(cal, now);
         let total = cal.business_time_between(x.clock.start, until);
@@ -184,7 +172,7 @@ fn explain(
             outcome: x.outcome().into(),
         });
     }
-    Ok(out)
+    out
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/sla", tag = "sla",
@@ -193,74 +181,14 @@ fn explain(
     security(("bearer" = [])))]
 pub async fn get(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let st = state.clone();
-    let e = state
-        .read(move |conn| {
-            let t = load_visible(conn, &actor, &id)?;
-            explain(conn, &st, &t)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(e))
+    let facts = state.call(move |app| app.sla_facts(&actor, &id)).await?;
+    Ok(HttpResponse::Ok().json(explain(facts, state.app.now())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RebaselineBody {
     pub reason: String,
-}
-
-fn require_supervisor(actor: &Actor) -> ApiResult<()> {
-    if actor.role == Role::Supervisor {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only a Dinas supervisor re-baselines SLAs".into(),
-        ))
-    }
-}
-
-fn reason(raw: &str) -> ApiResult<String> {
-    let mut e = Errors::new();
-    let r = e.text("reason", raw, 3, 2000);
-    e.finish()?;
-    Ok(r)
-}
-
-/// Re-pins one ticket in the caller's transaction; None if it is already current.
-fn rebaseline_one(
-    conn: &mut crate::db::DbConn,
-    state: &super::AppState,
-    actor: &Actor,
-    before: &crate::db::models::Ticket,
-    reason: &str,
-) -> ApiResult<Option<TicketDto>> {
-    let s = TicketStatus::parse(&before.status).unwrap_or(TicketStatus::Closed);
-    if matches!(s, TicketStatus::Closed | TicketStatus::Cancelled) {
-        return Err(ApiError::Conflict(format!(
-            "a {s} ticket keeps the SLA it was measured against"
-        )));
-    }
-    let mut t = before.clone();
-    if !engine::rebaseline(conn, &state.sla, &mut t)? {
-        return Ok(None);
-    }
-    let now = state.now();
-    let data = json!({
-        "reason": reason,
-        "from_policy_version": before.sla_policy_version,
-        "to_policy_version": t.sla_policy_version,
-    });
-    save(
-        conn,
-        state,
-        Some(&actor.user_id),
-        before,
-        &mut t,
-        "sla_rebaselined",
-        data,
-        now,
-    )
-    .map(Some)
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/sla/rebaseline", tag = "sla", request_body = RebaselineBody,
@@ -274,19 +202,12 @@ pub async fn rebaseline(
     id: web::Path<String>,
     body: JsonBody<RebaselineBody>,
 ) -> ApiResult<HttpResponse> {
-    require_supervisor(&actor)?;
-    let reason = reason(&body.value.reason)?;
     let id = id.into_inner();
-    let st = state.clone();
-    let t = state
-        .write(move |conn| {
-            let before = load_visible(conn, &actor, &id)?;
-            rebaseline_one(conn, &st, &actor, &before, &reason)?.ok_or_else(|| {
-                ApiError::Conflict("the ticket already uses the current policy and calendar".into())
-            })
-        })
+    let reason = body.value.reason;
+    let v = state
+        .call(move |app| app.rebaseline_ticket(&actor, &id, &reason))
         .await?;
-    Ok(HttpResponse::Ok().json(t))
+    Ok(ticket_response(&state, &v))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -307,37 +228,11 @@ pub async fn rebaseline_policy(
     id: web::Path<String>,
     body: JsonBody<RebaselineBody>,
 ) -> ApiResult<HttpResponse> {
-    require_supervisor(&actor)?;
-    let reason = reason(&body.value.reason)?;
     let id = path_id(&id)?.to_string();
-    let pid = id.clone();
-    let policy = state
-        .read(move |conn| {
-            q::policy(conn, &pid)?.ok_or_else(|| ApiError::NotFound(format!("no SLA policy {pid}")))
-        })
+    let reason = body.value.reason;
+    let (policy, done) = state
+        .call(move |app| app.rebaseline_policy(&actor, &id, &reason))
         .await?;
-    let mut done = 0;
-    loop {
-        let (pid, v) = (policy.id.clone(), policy.version);
-        let batch = state
-            .read(move |conn| Ok(q::stale_open_tickets(conn, &pid, v, 100)?))
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        for tid in batch {
-            let (st, a, r) = (state.clone(), actor.clone(), reason.clone());
-            let changed = state
-                .write(move |conn| {
-                    let Some(before) = crate::db::queries::tickets::get(conn, &tid)? else {
-                        return Ok(false);
-                    };
-                    rebaseline_one(conn, &st, &a, &before, &r).map(|t| t.is_some())
-                })
-                .await?;
-            done += usize::from(changed);
-        }
-    }
     Ok(HttpResponse::Ok().json(BulkRebaseline {
         policy_id: policy.id,
         version: policy.version,

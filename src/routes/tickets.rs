@@ -3,113 +3,21 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{EventDto, TicketDto, AUDIT_IGNORED};
-use super::extract::{double_option, JsonBody, StrictQuery};
-use super::{new_id, path_id, AppState, State};
-use crate::db::models::{IdempotencyKey, Ticket};
+use super::dto::{EventDto, TicketDto};
+use super::extract::{JsonBody, StrictQuery};
+use super::State;
+use crate::app::tickets::{CreateTicket, PatchTicket};
+use crate::db::models::Ticket;
 use crate::db::queries::tickets::TicketFilter;
-use crate::db::queries::{audit, idempotency, organizations, services, tickets};
-use crate::db::{is_unique_violation, DbConn};
-use crate::domain::audit::Changes;
-use crate::domain::scope::{self, Actor, TicketScope};
-use crate::domain::ticket::{self as machine, Action};
+use crate::domain::scope::Actor;
 use crate::domain::validate::Errors;
-use crate::domain::{number, priority, Classification, Level, OrgKind, Priority, TicketKind};
-use crate::engine;
+use crate::domain::{Priority, TicketKind};
 use crate::error::{ApiError, ApiResult, Problem};
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReporterIn {
-    /// The pelapor's name (PD staff, citizen or business).
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OutageIn {
-    pub start: DateTime<FixedOffset>,
-    pub end: Option<DateTime<FixedOffset>>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTicket {
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    pub kind: TicketKind,
-    /// Default `medium`.
-    pub impact: Option<Level>,
-    /// Default `medium`.
-    pub urgency: Option<Level>,
-    /// Overrides the impact x urgency matrix (audited as an override).
-    pub priority: Option<Priority>,
-    /// A catalogue service; the ticket then belongs to the service's owning PD.
-    pub service_id: Option<String>,
-    /// The owning PD when there is no service (default: the technician's own PD).
-    pub organization_id: Option<String>,
-    /// The reporter's PD (default: the caller's PD for a technician, else the owning PD).
-    pub reporter_organization_id: Option<String>,
-    /// Default `normal`.
-    pub classification: Option<Classification>,
-    pub reporter: ReporterIn,
-    /// When the problem was reported (RFC 3339 with offset). Default: now. May lie in the
-    /// past up to `tickets.max_backdate_days`, never in the future.
-    pub reported_at: Option<DateTime<FixedOffset>>,
-    /// For incidents that took a service down.
-    pub outage: Option<OutageIn>,
-}
-
-pub(crate) struct Reporter {
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-pub(crate) fn check_reporter(e: &mut Errors, r: &ReporterIn) -> Reporter {
-    Reporter {
-        name: e.line("reporter.name", &r.name, 1, 200),
-        email: r.email.as_deref().map(|v| e.email("reporter.email", v)),
-        phone: r.phone.as_deref().map(|v| e.phone("reporter.phone", v)),
-    }
-}
-
-pub(crate) fn check_outage(
-    e: &mut Errors,
-    kind: &str,
-    o: &OutageIn,
-    now: DateTime<Utc>,
-) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
-    let start = o.start.with_timezone(&Utc);
-    let end = o.end.map(|x| x.with_timezone(&Utc));
-    if kind != TicketKind::Incident.as_str() {
-        e.add("outage", "only an incident records an outage");
-    }
-    if start > now {
-        e.add("outage.start", "must not be in the future");
-    }
-    if let Some(end) = end {
-        if end < start {
-            e.add("outage.end", "must not be before outage.start");
-        }
-        if end > now {
-            e.add("outage.end", "must not be in the future");
-        }
-    }
-    (
-        crate::clock::truncate_micros(start),
-        end.map(crate::clock::truncate_micros),
-    )
-}
 
 fn request_hash(raw: &[u8]) -> String {
     hex::encode(Sha256::digest(raw))
@@ -132,19 +40,6 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     Ok(Some(key.to_string()))
 }
 
-/// A replay of an earlier creation, if this user already sent this key.
-fn replay(conn: &mut DbConn, actor: &Actor, key: &str, hash: &str) -> ApiResult<Option<Ticket>> {
-    let Some(row) = idempotency::find(conn, &actor.user_id, key)? else {
-        return Ok(None);
-    };
-    if row.request_hash != hash {
-        return Err(ApiError::Conflict(
-            "this Idempotency-Key was already used with a different request body".into(),
-        ));
-    }
-    Ok(tickets::get(conn, &row.ticket_id)?)
-}
-
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets",
     request_body = CreateTicket,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe creation: the same key from the same user returns the first ticket")),
@@ -157,34 +52,16 @@ pub async fn create(
     req: HttpRequest,
     body: JsonBody<CreateTicket>,
 ) -> ApiResult<HttpResponse> {
-    scope::check_create(&actor)?;
     let key = idempotency_key(&req)?;
     let hash = request_hash(&body.raw);
     let input = body.value;
-    let st = state.clone();
-    let (a2, k2, h2) = (actor.clone(), key.clone(), hash.clone());
-    let result = state
-        .write(move |conn| create_tx(conn, &st, &a2, k2.as_deref(), &h2, input))
-        .await;
-    let (ticket, replayed) = match (result, key) {
-        (Ok(r), _) => r,
-        // Two requests with one key raced and the other committed first: answer with its
-        // ticket, as if this request had come second.
-        (Err(e), Some(key)) => {
-            let st = state.clone();
-            let found = state
-                .read(move |conn| match replay(conn, &actor, &key, &hash)? {
-                    Some(t) => view(conn, &st, &t).map(Some),
-                    None => Ok(None),
-                })
-                .await?;
-            match found {
-                Some(t) => (t, true),
-                None => return Err(e),
-            }
-        }
-        (Err(e), None) => return Err(e),
-    };
+    let (view, replayed) = state
+        .call(move |app| {
+            let idem = key.as_deref().map(|k| (k, hash.as_str()));
+            app.create_ticket(&actor, &input, idem)
+        })
+        .await?;
+    let ticket = TicketDto::new(&view, state.app.now());
     let status = if replayed {
         actix_web::http::StatusCode::OK
     } else {
@@ -200,259 +77,15 @@ pub async fn create(
         .json(ticket))
 }
 
-fn create_tx(
-    conn: &mut DbConn,
-    state: &AppState,
-    actor: &Actor,
-    key: Option<&str>,
-    hash: &str,
-    input: CreateTicket,
-) -> ApiResult<(TicketDto, bool)> {
-    if let Some(key) = key {
-        if let Some(t) = replay(conn, actor, key, hash)? {
-            return Ok((view(conn, state, &t)?, true));
-        }
-    }
-    let now = state.now();
-    let mut e = Errors::new();
-    let title = e.line("title", &input.title, 1, 200);
-    let description = e.text("description", &input.description, 0, 20_000);
-    let reporter = check_reporter(&mut e, &input.reporter);
-    let reported_at = match input.reported_at {
-        None => now,
-        Some(r) => {
-            let r = crate::clock::truncate_micros(r.with_timezone(&Utc));
-            let limit = state.settings.tickets.max_backdate_days;
-            if r > now {
-                e.add("reported_at", "must not be in the future");
-            } else if r < now - TimeDelta::days(limit) {
-                e.add(
-                    "reported_at",
-                    format!("may be back-dated by at most {limit} days"),
-                );
-            }
-            r
-        }
-    };
-    let outage = input
-        .outage
-        .as_ref()
-        .map(|o| check_outage(&mut e, input.kind.as_str(), o, now));
-
-    // Where the ticket belongs (Makassar Ps 1 angka 41: the service's owning PD).
-    let service = match &input.service_id {
-        Some(id) => match services::get(conn, id)? {
-            Some(s) => Some(s),
-            None => {
-                e.add("service_id", "no such service");
-                None
-            }
-        },
-        None => None,
-    };
-    let owning = match (&service, &input.organization_id) {
-        (Some(s), Some(o)) if *o != s.organization_id => {
-            e.add(
-                "organization_id",
-                "must be the owning PD of the service, or omitted",
-            );
-            None
-        }
-        (Some(s), _) => Some(s.organization_id.clone()),
-        (None, Some(o)) => Some(o.clone()),
-        (None, None) if actor.role == crate::domain::Role::Technician => {
-            Some(actor.organization_id.clone())
-        }
-        (None, None) if input.service_id.is_none() => {
-            e.add(
-                "organization_id",
-                "is required: name the PD the ticket belongs to, or a service_id",
-            );
-            None
-        }
-        (None, None) => None,
-    };
-    if let Some(org_id) = &owning {
-        match organizations::get(conn, org_id)? {
-            Some(o) if o.kind == OrgKind::Pd.as_str() => {
-                if actor.role == crate::domain::Role::Technician
-                    && service.is_none()
-                    && !actor.in_scope(org_id)
-                {
-                    e.add("organization_id", "a technician logs tickets for their own PD, or about another PD's catalogue service");
-                }
-            }
-            Some(_) => e.add(
-                "organization_id",
-                "tickets belong to a PD (Tier 1), not to the Dinas or the Tim Koordinasi",
-            ),
-            None => e.add("organization_id", "no such organization"),
-        }
-    }
-    let reporter_org = match &input.reporter_organization_id {
-        Some(r) => {
-            if organizations::get(conn, r)?.is_none() {
-                e.add("reporter_organization_id", "no such organization");
-            }
-            Some(r.clone())
-        }
-        None if actor.role == crate::domain::Role::Technician => {
-            Some(actor.organization_id.clone())
-        }
-        None => owning.clone(),
-    };
-    e.finish()?;
-    let (Some(owning), Some(reporter_org)) = (owning, reporter_org) else {
-        return Err(ApiError::field(
-            "organization_id",
-            "could not be determined",
-        ));
-    };
-
-    let service_policy = service.as_ref().and_then(|s| s.sla_policy_id.clone());
-    let impact = input.impact.unwrap_or(Level::Medium);
-    let urgency = input.urgency.unwrap_or(Level::Medium);
-    let prio = input
-        .priority
-        .unwrap_or_else(|| priority::matrix(impact, urgency));
-    let local_year = now.with_timezone(&state.ticket_tz).year();
-    let prefix = &state.settings.tickets.number_prefix;
-    let seq = tickets::next_number(conn, &number::counter_scope(prefix, local_year))?;
-    let n = now.naive_utc();
-    let ticket = Ticket {
-        id: new_id(),
-        number: number::format(prefix, local_year, seq),
-        organization_id: owning,
-        reporter_organization_id: reporter_org,
-        service_id: service.as_ref().map(|s| s.id.clone()),
-        kind: input.kind.as_str().into(),
-        impact: impact.as_str().into(),
-        urgency: urgency.as_str().into(),
-        priority: prio.as_str().into(),
-        priority_overridden: input.priority.is_some(),
-        status: crate::domain::TicketStatus::New.as_str().into(),
-        tier: 1,
-        assignee_id: None,
-        title,
-        description,
-        classification: input
-            .classification
-            .unwrap_or(Classification::Normal)
-            .as_str()
-            .into(),
-        reporter_name: reporter.name,
-        reporter_email: reporter.email,
-        reporter_phone: reporter.phone,
-        reported_at: reported_at.naive_utc(),
-        created_by: actor.user_id.clone(),
-        created_at: n,
-        updated_at: n,
-        first_response_at: None,
-        resolved_at: None,
-        resolution: None,
-        closed_at: None,
-        cancelled_at: None,
-        escalation_mode: None,
-        escalation_reason: None,
-        escalated_at: None,
-        escalated_by: None,
-        outage_start: outage.map(|o| o.0.naive_utc()),
-        outage_end: outage.and_then(|o| o.1).map(|x| x.naive_utc()),
-        version: 1,
-        sla_policy_id: None,
-        sla_policy_version: None,
-        sla_calendar_id: None,
-        sla_calendar_version: None,
-        sla_breached: false,
-        pending_since: None,
-        pending_reason: None,
-        sla_next_at: None,
-    };
-    let mut ticket = ticket;
-    if let Some(ctx) = state
-        .sla
-        .policy_for_new_ticket(conn, service_policy.as_deref())?
-    {
-        engine::pin(&mut ticket, &ctx);
-    }
-    tickets::insert(conn, &ticket)?;
-    if let Some(key) = key {
-        idempotency::insert(
-            conn,
-            &IdempotencyKey {
-                user_id: actor.user_id.clone(),
-                idempotency_key: key.to_string(),
-                request_hash: hash.to_string(),
-                ticket_id: ticket.id.clone(),
-                created_at: n,
-            },
-        )
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::Conflict("concurrent request with the same Idempotency-Key".into())
-            } else {
-                e.into()
-            }
-        })?;
-    }
-    let changes = Changes::diff(
-        &serde_json::Value::Null,
-        &TicketDto::audit_value(&ticket)?,
-        AUDIT_IGNORED,
-    );
-    audit::record(
-        conn,
-        audit::Record {
-            at: now,
-            actor_id: Some(&actor.user_id),
-            entity_type: "ticket",
-            entity_id: &ticket.id,
-            ticket_id: Some(&ticket.id),
-            action: "created",
-            changes: &changes,
-            data: json!({ "idempotency_key": key }),
-        },
-    )?;
-    // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
-    let created = ticket.clone();
-    let synced = engine::sync(conn, &state.sla, None, &mut ticket, now)?;
-    engine::save_automatic(conn, &created, &mut ticket, synced.system, now)?;
-    Ok((TicketDto::from(&ticket).with_targets(synced.targets), false))
-}
-
-/// The API view of a ticket, with its SLA targets as of now.
-pub(crate) fn view(conn: &mut DbConn, state: &AppState, t: &Ticket) -> ApiResult<TicketDto> {
-    let mut views = engine::views_for(conn, &state.sla, std::slice::from_ref(t), state.now())?;
-    Ok(TicketDto::from(t).with_targets(views.remove(&t.id).unwrap_or_default()))
-}
-
-pub(crate) fn scope_of(t: &Ticket) -> TicketScope<'_> {
-    TicketScope {
-        organization_id: &t.organization_id,
-        reporter_organization_id: &t.reporter_organization_id,
-        tier: u8::try_from(t.tier).unwrap_or(1),
-        classification: Classification::parse(&t.classification)
-            .unwrap_or(Classification::Restricted),
-        assignee_id: t.assignee_id.as_deref(),
-    }
-}
-
-/// Loads a ticket by UUID or number if `actor` may see it; 404 otherwise, so that a
-/// ticket outside the caller's scope is indistinguishable from one that does not exist.
-pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: &str) -> ApiResult<Ticket> {
-    let not_found = || ApiError::NotFound(format!("no ticket {id}"));
-    let id = path_id(id).map_err(|_| not_found())?;
-    let found = if number::looks_like_number(id) {
-        tickets::by_number(conn, id)?
-    } else if uuid::Uuid::parse_str(id).is_ok() {
-        tickets::get(conn, id)?
-    } else {
-        None
-    };
-    match found {
-        Some(t) if scope::can_view(actor, &scope_of(&t)) => Ok(t),
-        _ => Err(not_found()),
-    }
+/// A ticket as the response body, with its version as the ETag.
+pub(crate) fn ticket_response(
+    state: &State,
+    view: &crate::app::tickets::TicketView,
+) -> HttpResponse {
+    let t = TicketDto::new(view, state.app.now());
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", t.version)))
+        .json(t)
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
@@ -461,16 +94,8 @@ pub(crate) fn load_visible(conn: &mut DbConn, actor: &Actor, id: &str) -> ApiRes
     security(("bearer" = [])))]
 pub async fn get(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let st = state.clone();
-    let t = state
-        .read(move |conn| {
-            let t = load_visible(conn, &actor, &id)?;
-            view(conn, &st, &t)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(t))
+    let v = state.call(move |app| app.ticket(&actor, &id)).await?;
+    Ok(ticket_response(&state, &v))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -601,47 +226,12 @@ pub async fn list(
         after,
         limit,
     };
-    let st = state.clone();
-    let page = state
-        .read(move |conn| {
-            let mut rows = tickets::list(conn, &actor, &filter)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let next_cursor = if more {
-                rows.last().map(encode_cursor)
-            } else {
-                None
-            };
-            let mut views = engine::views_for(conn, &st.sla, &rows, st.now())?;
-            let items = rows
-                .iter()
-                .map(|t| TicketDto::from(t).with_targets(views.remove(&t.id).unwrap_or_default()))
-                .collect();
-            Ok(TicketPage { items, next_cursor })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchTicket {
-    /// The version you read; or send `If-Match: "<version>"`.
-    pub version: Option<i32>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub impact: Option<Level>,
-    pub urgency: Option<Level>,
-    /// An explicit priority (audited override); `null` returns to the matrix.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Priority>)]
-    pub priority: Option<Option<Priority>>,
-    pub classification: Option<Classification>,
-    pub reporter: Option<ReporterIn>,
-    /// `null` removes a recorded outage.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<OutageIn>)]
-    pub outage: Option<Option<OutageIn>>,
+    let page = state.call(move |app| app.tickets(&actor, &filter)).await?;
+    let now = state.app.now();
+    Ok(HttpResponse::Ok().json(TicketPage {
+        items: page.items.iter().map(|v| TicketDto::new(v, now)).collect(),
+        next_cursor: page.more_after.as_ref().map(encode_cursor),
+    }))
 }
 
 /// The version a write is based on: `If-Match` or the body's `version`; both must agree.
@@ -664,61 +254,6 @@ pub(crate) fn expected_version(req: &HttpRequest, body: Option<i32>) -> ApiResul
     }
 }
 
-pub(crate) fn check_version(expected: Option<i32>, t: &Ticket) -> ApiResult<()> {
-    match expected {
-        Some(v) if v != t.version => Err(ApiError::Conflict(format!(
-            "the ticket was changed by someone else: you sent version {v}, it is now at version {}; reload and retry",
-            t.version
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Saves a changed ticket with its audit event, in the caller's transaction, after the SLA
-/// engine has moved the clocks (and possibly changed the ticket on its own, which is
-/// recorded as separate events by the daemon). Returns the API view of the saved ticket.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn save(
-    conn: &mut DbConn,
-    state: &AppState,
-    actor_id: Option<&str>,
-    before: &Ticket,
-    after: &mut Ticket,
-    action: &str,
-    data: serde_json::Value,
-    now: DateTime<Utc>,
-) -> ApiResult<TicketDto> {
-    let by_actor = after.clone();
-    let synced = engine::sync(conn, &state.sla, Some(before), after, now)?;
-    after.updated_at = now.naive_utc();
-    after.version = before.version + 1;
-    if !tickets::update_versioned(conn, after, before.version)? {
-        return Err(ApiError::Conflict(
-            "the ticket was changed by someone else meanwhile; reload and retry".into(),
-        ));
-    }
-    let changes = Changes::diff(
-        &TicketDto::audit_value(before)?,
-        &TicketDto::audit_value(&by_actor)?,
-        AUDIT_IGNORED,
-    );
-    audit::record(
-        conn,
-        audit::Record {
-            at: now,
-            actor_id,
-            entity_type: "ticket",
-            entity_id: &after.id,
-            ticket_id: Some(&after.id),
-            action,
-            changes: &changes,
-            data,
-        },
-    )?;
-    engine::record_system(conn, &after.id, synced.system, now)?;
-    Ok(TicketDto::from(&*after).with_targets(synced.targets))
-}
-
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = PatchTicket,
     params(("id" = String, Path, description = "Ticket UUID or number"),
            ("If-Match" = Option<String>, Header, description = "The version you read")),
@@ -738,93 +273,10 @@ pub async fn update(
         )
     })?;
     let id = id.into_inner();
-    let st = state.clone();
-    let t = state
-        .write(move |conn| {
-            let now = st.now();
-            let before = load_visible(conn, &actor, &id)?;
-            scope::check_act(&actor, &scope_of(&before), Action::Edit)?;
-            check_version(Some(expected), &before)?;
-            machine::apply(machine_state(&before), Action::Edit)?;
-            let mut t = before.clone();
-            let mut e = Errors::new();
-            if let Some(v) = &p.title {
-                t.title = e.line("title", v, 1, 200);
-            }
-            if let Some(v) = &p.description {
-                t.description = e.text("description", v, 0, 20_000);
-            }
-            if let Some(r) = &p.reporter {
-                let r = check_reporter(&mut e, r);
-                t.reporter_name = r.name;
-                t.reporter_email = r.email;
-                t.reporter_phone = r.phone;
-            }
-            if let Some(c) = p.classification {
-                t.classification = c.as_str().into();
-            }
-            if let Some(i) = p.impact {
-                t.impact = i.as_str().into();
-            }
-            if let Some(u) = p.urgency {
-                t.urgency = u.as_str().into();
-            }
-            match p.priority {
-                Some(Some(prio)) => {
-                    t.priority = prio.as_str().into();
-                    t.priority_overridden = true;
-                }
-                Some(None) => t.priority_overridden = false,
-                None => {}
-            }
-            if !t.priority_overridden {
-                let (Some(i), Some(u)) = (Level::parse(&t.impact), Level::parse(&t.urgency)) else {
-                    return Err(ApiError::Internal(anyhow::anyhow!(
-                        "ticket {} has invalid impact/urgency",
-                        t.id
-                    )));
-                };
-                t.priority = priority::matrix(i, u).as_str().into();
-            }
-            match &p.outage {
-                Some(Some(o)) => {
-                    let (s, end) = check_outage(&mut e, &t.kind, o, now);
-                    t.outage_start = Some(s.naive_utc());
-                    t.outage_end = end.map(|x| x.naive_utc());
-                }
-                Some(None) => {
-                    t.outage_start = None;
-                    t.outage_end = None;
-                }
-                None => {}
-            }
-            e.finish()?;
-            if t == before {
-                return view(conn, &st, &before);
-            }
-            save(
-                conn,
-                &st,
-                Some(&actor.user_id),
-                &before,
-                &mut t,
-                "updated",
-                json!({}),
-                now,
-            )
-        })
+    let v = state
+        .call(move |app| app.patch_ticket(&actor, &id, expected, &p))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", t.version)))
-        .json(t))
-}
-
-pub(crate) fn machine_state(t: &Ticket) -> machine::State {
-    machine::State {
-        status: crate::domain::TicketStatus::parse(&t.status)
-            .unwrap_or(crate::domain::TicketStatus::Closed),
-        tier: u8::try_from(t.tier).unwrap_or(2),
-    }
+    Ok(ticket_response(&state, &v))
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/events", tag = "tickets",
@@ -834,13 +286,10 @@ pub(crate) fn machine_state(t: &Ticket) -> machine::State {
 pub async fn events(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let events = state
-        .read(move |conn| {
-            let t = load_visible(conn, &actor, &id)?;
-            audit::for_ticket(conn, &t.id)?
-                .into_iter()
-                .map(EventDto::try_from)
-                .collect::<ApiResult<Vec<_>>>()
-        })
-        .await?;
+        .call(move |app| app.ticket_events(&actor, &id))
+        .await?
+        .into_iter()
+        .map(EventDto::try_from)
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(events))
 }

@@ -144,13 +144,12 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let settings = Settings::defaults_with(&all).expect("test settings");
     let clock = ManualClock::new(t0());
     let pool = open_db(&settings).await.expect("open test database");
-    let seed_db = pool.clone();
-    let policy = settings.sla.default_policy.clone();
-    let demo =
-        tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&seed_db, t0(), &policy))
-            .await
-            .expect("join")
-            .expect("load demo city");
+    let loader = spbe_desk::app::App::new(pool.clone(), Arc::new(clock.clone()), settings.clone())
+        .expect("service");
+    let demo = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&loader))
+        .await
+        .expect("join")
+        .expect("load demo city");
     let tokens = demo.into_iter().map(|t| (t.env, t.token)).collect();
     let db_url = settings.database.url.clone();
     let app =
@@ -174,13 +173,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 impl TestApp {
     /// One scheduler pass at the test clock's "now", as one daemon.
     pub async fn tick(&self) -> spbe_desk::jobs::scheduler::TickReport {
-        let (db, env, now) = (
-            self.state.db.clone(),
-            self.state.sla.clone(),
-            self.clock.now_utc(),
-        );
+        let (app, now) = (self.state.app.clone(), self.clock.now_utc());
         tokio::task::spawn_blocking(move || {
-            spbe_desk::jobs::scheduler::tick(&db, &env, now, "test-daemon")
+            spbe_desk::jobs::scheduler::tick(&app, now, "test-daemon")
         })
         .await
         .expect("join")

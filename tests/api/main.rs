@@ -5,6 +5,7 @@ mod audit;
 mod cli;
 mod helpers;
 mod idempotency;
+mod layers;
 mod operations;
 mod robustness;
 mod scope;

@@ -1,8 +1,9 @@
 //! The SLA engine: the glue between the pure target arithmetic (`domain::targets`), the
-//! versioned calendars and policies, and the database. Handlers and the scheduler call
-//! `sync` inside the transaction that changes a ticket; it moves the ticket's targets,
-//! appends the SLA ledger, and reports the automatic changes (auto-escalation, a pause
-//! that ran out, warnings, breaches) that the caller records in the audit trail.
+//! versioned calendars and policies, and the database. The ticket write path
+//! (`app::tickets`) calls `sync` inside the transaction that changes a ticket, after the
+//! ticket row is locked; it moves the ticket's targets, appends the SLA ledger, and reports
+//! the automatic changes (auto-escalation, a pause that ran out, warnings, breaches) that
+//! the write path records in the audit trail.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::record;
+use super::{new_id, AppError, AppResult};
 use crate::config::{SchedulerSettings, SlaSettings};
 use crate::db::models::{NewSlaEvent, TargetRow, Ticket};
 use crate::db::queries::sla as q;
@@ -23,7 +26,6 @@ use crate::domain::targets::{
     LedgerEntry, LedgerKind, StopReason, Target, TargetKind, TicketTargets,
 };
 use crate::domain::{EscalationMode, Priority, TicketKind, TicketStatus};
-use crate::error::{ApiError, ApiResult};
 
 /// A holiday as stored in a calendar's `holidays` JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -44,10 +46,6 @@ pub fn build_calendar(
     let tz = crate::domain::calendar::parse_timezone(timezone).map_err(|e| e.to_string())?;
     let week = WeekSchedule::from_map(working_hours).map_err(|e| e.to_string())?;
     Calendar::new(tz, week, holidays.iter().map(|h| h.date)).map_err(|e| e.to_string())
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"))
 }
 
 /// What a ticket's SLA is computed against: one policy version and the calendar version it
@@ -85,7 +83,7 @@ impl Env {
         conn: &mut DbConn,
         policy_id: &str,
         version: i32,
-    ) -> ApiResult<Arc<Context>> {
+    ) -> AppResult<Arc<Context>> {
         let key = (policy_id.to_string(), version);
         if let Some(c) = self
             .cache
@@ -96,26 +94,26 @@ impl Env {
             return Ok(c.clone());
         }
         let pv = q::policy_version(conn, policy_id, version)?.ok_or_else(|| {
-            corrupt(
+            AppError::corrupt(
                 "policy reference",
                 format!("{policy_id} v{version} missing"),
             )
         })?;
         let cv =
             q::calendar_version(conn, &pv.calendar_id, pv.calendar_version)?.ok_or_else(|| {
-                corrupt(
+                AppError::corrupt(
                     "calendar reference",
                     format!("{} v{} missing", pv.calendar_id, pv.calendar_version),
                 )
             })?;
-        let wh: WorkingHours =
-            serde_json::from_str(&cv.working_hours).map_err(|e| corrupt("working hours", e))?;
+        let wh: WorkingHours = serde_json::from_str(&cv.working_hours)
+            .map_err(|e| AppError::corrupt("working hours", e))?;
         let hol: Vec<Holiday> =
-            serde_json::from_str(&cv.holidays).map_err(|e| corrupt("holidays", e))?;
-        let calendar =
-            build_calendar(&cv.timezone, &wh, &hol).map_err(|e| corrupt("calendar", e))?;
-        let targets: PolicyTargets =
-            serde_json::from_str(&pv.targets).map_err(|e| corrupt("policy targets", e))?;
+            serde_json::from_str(&cv.holidays).map_err(|e| AppError::corrupt("holidays", e))?;
+        let calendar = build_calendar(&cv.timezone, &wh, &hol)
+            .map_err(|e| AppError::corrupt("calendar", e))?;
+        let targets: PolicyTargets = serde_json::from_str(&pv.targets)
+            .map_err(|e| AppError::corrupt("policy targets", e))?;
         let ctx = Arc::new(Context {
             policy_id: pv.policy_id,
             policy_version: pv.version,
@@ -133,9 +131,9 @@ impl Env {
     }
 
     /// The current version of a policy.
-    pub fn latest(&self, conn: &mut DbConn, policy_id: &str) -> ApiResult<Arc<Context>> {
-        let p =
-            q::policy(conn, policy_id)?.ok_or_else(|| corrupt("policy reference", policy_id))?;
+    pub fn latest(&self, conn: &mut DbConn, policy_id: &str) -> AppResult<Arc<Context>> {
+        let p = q::policy(conn, policy_id)?
+            .ok_or_else(|| AppError::corrupt("policy reference", policy_id))?;
         self.context(conn, &p.id, p.version)
     }
 
@@ -144,7 +142,7 @@ impl Env {
         &self,
         conn: &mut DbConn,
         service_policy: Option<&str>,
-    ) -> ApiResult<Option<Arc<Context>>> {
+    ) -> AppResult<Option<Arc<Context>>> {
         if let Some(id) = service_policy {
             return self.latest(conn, id).map(Some);
         }
@@ -154,7 +152,7 @@ impl Env {
         }
     }
 
-    fn ticket_context(&self, conn: &mut DbConn, t: &Ticket) -> ApiResult<Option<Arc<Context>>> {
+    pub fn ticket_context(&self, conn: &mut DbConn, t: &Ticket) -> AppResult<Option<Arc<Context>>> {
         match (&t.sla_policy_id, t.sla_policy_version) {
             (Some(id), Some(v)) => self.context(conn, id, v).map(Some),
             _ => Ok(None),
@@ -170,10 +168,10 @@ pub fn pin(t: &mut Ticket, ctx: &Context) {
     t.sla_calendar_version = Some(ctx.calendar_version);
 }
 
-fn parse_priority(t: &Ticket) -> ApiResult<(Priority, TicketKind)> {
+fn parse_priority(t: &Ticket) -> AppResult<(Priority, TicketKind)> {
     match (Priority::parse(&t.priority), TicketKind::parse(&t.kind)) {
         (Some(p), Some(k)) => Ok((p, k)),
-        _ => Err(corrupt(
+        _ => Err(AppError::corrupt(
             "ticket",
             format!("{} has priority {} kind {}", t.id, t.priority, t.kind),
         )),
@@ -184,10 +182,11 @@ fn status(t: &Ticket) -> TicketStatus {
     TicketStatus::parse(&t.status).unwrap_or(TicketStatus::Closed)
 }
 
-fn to_target(row: &TargetRow) -> ApiResult<Target> {
-    let kind = TargetKind::parse(&row.target).ok_or_else(|| corrupt("target", &row.target))?;
+fn to_target(row: &TargetRow) -> AppResult<Target> {
+    let kind =
+        TargetKind::parse(&row.target).ok_or_else(|| AppError::corrupt("target", &row.target))?;
     let stops: Vec<Stop> =
-        serde_json::from_str(&row.stops).map_err(|e| corrupt("target stops", e))?;
+        serde_json::from_str(&row.stops).map_err(|e| AppError::corrupt("target stops", e))?;
     Ok(Target {
         kind,
         clock: TargetClock {
@@ -202,7 +201,7 @@ fn to_target(row: &TargetRow) -> ApiResult<Target> {
     })
 }
 
-fn to_row(id: String, ticket_id: &str, x: &Target, cal: &Calendar) -> ApiResult<TargetRow> {
+fn to_row(id: String, ticket_id: &str, x: &Target, cal: &Calendar) -> AppResult<TargetRow> {
     Ok(TargetRow {
         id,
         ticket_id: ticket_id.to_string(),
@@ -210,7 +209,8 @@ fn to_row(id: String, ticket_id: &str, x: &Target, cal: &Calendar) -> ApiResult<
         tier: i32::from(x.kind.tier()),
         minutes: x.clock.minutes,
         started_at: x.clock.start.naive_utc(),
-        stops: serde_json::to_string(&x.clock.stops).map_err(|e| corrupt("target stops", e))?,
+        stops: serde_json::to_string(&x.clock.stops)
+            .map_err(|e| AppError::corrupt("target stops", e))?,
         stop_reason: x.stop_reason.map(|r| r.as_str().to_string()),
         ended_at: x.ended_at.map(|t| t.naive_utc()),
         due_at: x.due_at(cal).map(|t| t.naive_utc()),
@@ -223,9 +223,9 @@ fn to_row(id: String, ticket_id: &str, x: &Target, cal: &Calendar) -> ApiResult<
 pub fn load_targets(
     conn: &mut DbConn,
     ticket_id: &str,
-) -> ApiResult<(TicketTargets, Vec<TargetRow>)> {
+) -> AppResult<(TicketTargets, Vec<TargetRow>)> {
     let rows = q::targets_of(conn, ticket_id)?;
-    let targets = rows.iter().map(to_target).collect::<ApiResult<Vec<_>>>()?;
+    let targets = rows.iter().map(to_target).collect::<AppResult<Vec<_>>>()?;
     Ok((TicketTargets { targets }, rows))
 }
 
@@ -234,7 +234,7 @@ pub fn load_targets(
 #[derive(Debug, Default)]
 pub struct Synced {
     pub system: Vec<SystemEvent>,
-    pub targets: BTreeMap<String, TargetView>,
+    pub sla: Option<SlaState>,
 }
 
 /// An automatic change `sync` made, for the audit trail (actor: the daemon).
@@ -245,8 +245,8 @@ pub struct SystemEvent {
     pub data: serde_json::Value,
 }
 
-fn ticket_json(t: &Ticket) -> ApiResult<serde_json::Value> {
-    crate::routes::dto::TicketDto::audit_value(t)
+fn ticket_json(t: &Ticket) -> AppResult<serde_json::Value> {
+    Ok(record::ticket(t))
 }
 
 /// Brings the SLA of `after` up to date with what changed since `before` (None for a new
@@ -260,7 +260,7 @@ pub fn sync(
     before: Option<&Ticket>,
     after: &mut Ticket,
     now: DateTime<Utc>,
-) -> ApiResult<Synced> {
+) -> AppResult<Synced> {
     let Some(ctx) = env.ticket_context(conn, after)? else {
         after.sla_next_at = None;
         return Ok(Synced::default());
@@ -336,7 +336,7 @@ pub fn sync(
                 tt.resume(now, &mut log);
                 system.push(SystemEvent {
                     action: "resumed",
-                    changes: Changes::diff(&snapshot, &ticket_json(after)?, crate::routes::dto::AUDIT_IGNORED),
+                    changes: Changes::diff(&snapshot, &ticket_json(after)?, record::TICKET_IGNORED),
                     data: json!({ "reason": "max_pause_exceeded", "max_pause_hours": env.sla.max_pause_hours }),
                 });
             }
@@ -366,11 +366,7 @@ pub fn sync(
         tt.evaluate(&ctx.calendar, ctx.warn_percent, now, &mut log);
         system.push(SystemEvent {
             action: "escalated",
-            changes: Changes::diff(
-                &snapshot,
-                &ticket_json(after)?,
-                crate::routes::dto::AUDIT_IGNORED,
-            ),
+            changes: Changes::diff(&snapshot, &ticket_json(after)?, record::TICKET_IGNORED),
             data: json!({ "mode": "automatic", "window_minutes": window }),
         });
     }
@@ -420,10 +416,7 @@ pub fn sync(
                     q::update_target(conn, &new)?;
                 }
             }
-            None => q::insert_target(
-                conn,
-                &to_row(crate::routes::new_id(), &after.id, x, &ctx.calendar)?,
-            )?,
+            None => q::insert_target(conn, &to_row(new_id(), &after.id, x, &ctx.calendar)?)?,
         }
     }
     let pause_reason = after.pending_reason.clone();
@@ -438,7 +431,7 @@ pub fn sync(
         q::insert_event(
             conn,
             &NewSlaEvent {
-                id: crate::routes::new_id(),
+                id: new_id(),
                 ticket_id: after.id.clone(),
                 target: e.target.as_str().into(),
                 tier: i32::from(e.target.tier()),
@@ -456,61 +449,11 @@ pub fn sync(
     }
     Ok(Synced {
         system,
-        targets: target_views(&tt, &ctx.calendar, now),
+        sla: Some(SlaState {
+            targets: tt,
+            context: ctx,
+        }),
     })
-}
-
-/// Saves a ticket that only `sync` changed (creation, a scheduler pass): a new version
-/// only when a client sees a difference (bookkeeping such as the next check is saved
-/// silently), then the daemon's audit events. Returns whether the change was visible.
-pub fn save_automatic(
-    conn: &mut DbConn,
-    before: &Ticket,
-    after: &mut Ticket,
-    system: Vec<SystemEvent>,
-    now: DateTime<Utc>,
-) -> ApiResult<bool> {
-    let visible = ticket_json(after)? != ticket_json(before)?;
-    if visible {
-        after.version = before.version + 1;
-        after.updated_at = now.naive_utc();
-    }
-    if after != before
-        && !crate::db::queries::tickets::update_versioned(conn, after, before.version)?
-    {
-        return Err(ApiError::Conflict(format!(
-            "ticket {} changed while its SLA was being updated",
-            after.id
-        )));
-    }
-    record_system(conn, &after.id, system, now)?;
-    Ok(visible)
-}
-
-/// Audit events for what the daemon did on its own (actor: none), in the caller's
-/// transaction.
-pub fn record_system(
-    conn: &mut DbConn,
-    ticket_id: &str,
-    events: Vec<SystemEvent>,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    for ev in events {
-        crate::db::queries::audit::record(
-            conn,
-            crate::db::queries::audit::Record {
-                at: now,
-                actor_id: None,
-                entity_type: "ticket",
-                entity_id: ticket_id,
-                ticket_id: Some(ticket_id),
-                action: ev.action,
-                changes: &ev.changes,
-                data: ev.data,
-            },
-        )?;
-    }
-    Ok(())
 }
 
 fn escalated_entry(at: DateTime<Utc>, mode: &str) -> LedgerEntry {
@@ -522,68 +465,20 @@ fn escalated_entry(at: DateTime<Utc>, mode: &str) -> LedgerEntry {
     }
 }
 
-/// Per-target state for the API.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TargetView {
-    /// 0 end to end, 1 the Tier 1 segment, 2 the Tier 2 OLA.
-    pub tier: u8,
-    pub minutes: i64,
-    pub started_at: DateTime<Utc>,
-    /// Null while the clock is stopped or after the target ended.
-    pub due_at: Option<DateTime<Utc>>,
-    pub warned_at: Option<DateTime<Utc>>,
-    pub breached_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    /// `running`, `paused`, `met` or `breached`.
-    pub outcome: String,
-    pub paused: bool,
-    /// Business minutes left now (negative when overdue; frozen while paused).
-    pub remaining_minutes: f64,
-    /// Whether the clock ticks right now: active, not paused, inside working hours.
-    pub running_now: bool,
+/// A ticket's targets with the calendar they are measured on: what a view of the ticket's
+/// SLA is computed from.
+#[derive(Debug, Clone)]
+pub struct SlaState {
+    pub targets: TicketTargets,
+    pub context: Arc<Context>,
 }
 
-pub fn minutes_f64(d: TimeDelta) -> f64 {
-    // Micro-second exact, shown as fractional minutes (SLA.md: seconds count).
-    d.num_microseconds()
-        .map_or(f64::MAX, |m| m as f64 / 60_000_000.0)
-}
-
-pub fn target_views(
-    tt: &TicketTargets,
-    cal: &Calendar,
-    now: DateTime<Utc>,
-) -> BTreeMap<String, TargetView> {
-    tt.targets
-        .iter()
-        .map(|x| {
-            (
-                x.kind.as_str().to_string(),
-                TargetView {
-                    tier: x.kind.tier(),
-                    minutes: x.clock.minutes,
-                    started_at: x.clock.start,
-                    due_at: x.due_at(cal),
-                    warned_at: x.warned_at,
-                    breached_at: x.breached_at,
-                    ended_at: x.ended_at,
-                    outcome: x.outcome().into(),
-                    paused: x.is_paused(),
-                    remaining_minutes: minutes_f64(x.remaining_at(cal, now)),
-                    running_now: x.running_at(cal, now),
-                },
-            )
-        })
-        .collect()
-}
-
-/// The targets of many tickets at once (a list page), with their contexts.
-pub fn views_for(
+/// The SLA state of many tickets at once (a list page); tickets without a policy are absent.
+pub fn states_for(
     conn: &mut DbConn,
     env: &Env,
     tickets: &[Ticket],
-    now: DateTime<Utc>,
-) -> ApiResult<HashMap<String, BTreeMap<String, TargetView>>> {
+) -> AppResult<HashMap<String, SlaState>> {
     let ids: Vec<String> = tickets.iter().map(|t| t.id.clone()).collect();
     let mut by_ticket: HashMap<String, Vec<TargetRow>> = HashMap::new();
     for r in q::targets_of_many(conn, &ids)? {
@@ -591,15 +486,18 @@ pub fn views_for(
     }
     let mut out = HashMap::new();
     for t in tickets {
-        let Some(ctx) = env.ticket_context(conn, t)? else {
+        let Some(context) = env.ticket_context(conn, t)? else {
             continue;
         };
         let mut rows = by_ticket.remove(&t.id).unwrap_or_default();
         rows.sort_by(|a, b| a.id.cmp(&b.id));
-        let targets = rows.iter().map(to_target).collect::<ApiResult<Vec<_>>>()?;
+        let targets = rows.iter().map(to_target).collect::<AppResult<Vec<_>>>()?;
         out.insert(
             t.id.clone(),
-            target_views(&TicketTargets { targets }, &ctx.calendar, now),
+            SlaState {
+                targets: TicketTargets { targets },
+                context,
+            },
         );
     }
     Ok(out)
@@ -607,9 +505,9 @@ pub fn views_for(
 
 /// Re-pins an open ticket to the current version of its policy (and that version's
 /// calendar). Accumulated pauses are kept; the next `sync` recomputes deadlines.
-pub fn rebaseline(conn: &mut DbConn, env: &Env, t: &mut Ticket) -> ApiResult<bool> {
+pub fn rebaseline(conn: &mut DbConn, env: &Env, t: &mut Ticket) -> AppResult<bool> {
     let Some(policy_id) = t.sla_policy_id.clone() else {
-        return Err(ApiError::Conflict("the ticket has no SLA policy".into()));
+        return Err(AppError::Conflict("the ticket has no SLA policy".into()));
     };
     let latest = env.latest(conn, &policy_id)?;
     if Some(latest.policy_version) == t.sla_policy_version
@@ -621,8 +519,8 @@ pub fn rebaseline(conn: &mut DbConn, env: &Env, t: &mut Ticket) -> ApiResult<boo
     Ok(true)
 }
 
-const SEED_SLA: &str = include_str!("../config/sla.toml");
-const SEED_HOLIDAYS: &str = include_str!("../config/holidays.toml");
+const SEED_SLA: &str = include_str!("../../config/sla.toml");
+const SEED_HOLIDAYS: &str = include_str!("../../config/holidays.toml");
 
 #[derive(Deserialize)]
 struct SeedFile {
@@ -685,7 +583,7 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<()> {
         q::insert_calendar(
             conn,
             &CalendarRow {
-                id: crate::routes::new_id(),
+                id: new_id(),
                 name: c.name,
                 timezone: c.timezone,
                 working_hours: serde_json::to_string(&c.working_hours)?,
@@ -710,7 +608,7 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<()> {
         q::insert_policy(
             conn,
             &PolicyRow {
-                id: crate::routes::new_id(),
+                id: new_id(),
                 name: p.name,
                 calendar_id: cal.id,
                 warn_at_percent: p.warn_at_percent,

@@ -1,0 +1,627 @@
+//! Organizations, users and their API tokens, and who a token belongs to.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{double_option, new_id, record, App, AppError, AppResult};
+use crate::db::models::{ApiToken, Organization, User};
+use crate::db::queries::{audit, organizations, tokens, users};
+use crate::db::{is_unique_violation, DbConn};
+use crate::domain::audit::Changes;
+use crate::domain::scope::Actor;
+use crate::domain::validate::Errors;
+use crate::domain::{OrgKind, Role};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganization {
+    /// Short unique code, A-Z 0-9 - _, e.g. `DISDUKCAPIL`.
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    /// For a Unit Kerja: the PD it belongs to.
+    pub parent_id: Option<String>,
+    /// The unit's official mailbox.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOrganization {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub name: String,
+    /// Official (government) e-mail address; unique.
+    pub email: String,
+    /// Nomor Induk Pegawai, 18 digits; unique when given.
+    pub nip: Option<String>,
+    pub organization_id: String,
+    pub role: Role,
+    /// Default true.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub nip: Option<Option<String>>,
+    pub organization_id: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+pub const TOKEN_PREFIX: &str = "sdk_";
+
+/// A new secret token: 32 random bytes, hex, with a recognisable prefix (so secret scanners
+/// and operators can tell what it is).
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// How stale `last_used_at` may get before a request records its use; keeps
+/// authentication a pure read on almost every request.
+const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+
+fn require_admin(actor: &Actor) -> AppResult<()> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only an admin may do this".into()))
+    }
+}
+
+/// Which kind of organization each role belongs to.
+fn role_fits(role: Role, kind: &str) -> Result<(), String> {
+    let need = match role {
+        Role::Technician => Some(OrgKind::Pd),
+        Role::Operator | Role::Supervisor => Some(OrgKind::Dinas),
+        Role::Coordinator => Some(OrgKind::Coordination),
+        Role::Auditor | Role::Admin => None,
+    };
+    match need {
+        Some(k) if k.as_str() != kind => {
+            Err(format!("a {role} belongs to an organization of kind {k}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_nip(e: &mut Errors, nip: &str) -> String {
+    let v = nip.trim().replace(' ', "");
+    if v.len() != 18 || !v.chars().all(|c| c.is_ascii_digit()) {
+        e.add("nip", "must be the 18-digit Nomor Induk Pegawai");
+    }
+    v
+}
+
+fn unique_user(err: diesel::result::Error) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::field(
+            "email",
+            "the e-mail address or NIP is already used by another user",
+        )
+    } else {
+        err.into()
+    }
+}
+
+/// Admins, supervisors and auditors see every account; others see their own organization's
+/// (colleagues to assign work to), not other PDs' staff data.
+fn can_see_user(actor: &Actor, u: &User) -> bool {
+    matches!(actor.role, Role::Admin | Role::Supervisor | Role::Auditor)
+        || u.organization_id == actor.organization_id
+        || u.id == actor.user_id
+}
+
+fn load_user(conn: &mut DbConn, actor: &Actor, id: &str) -> AppResult<User> {
+    match users::get(conn, id)? {
+        Some(u) if can_see_user(actor, &u) => Ok(u),
+        _ => Err(AppError::NotFound(format!("no user {id}"))),
+    }
+}
+
+fn may_manage_tokens(actor: &Actor, user_id: &str) -> AppResult<()> {
+    if actor.role == Role::Admin || actor.user_id == user_id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only the user or an admin manages a user's tokens".into(),
+        ))
+    }
+}
+
+/// Inserts an organization after checking it, in the caller's transaction (the API, `init`
+/// and `demo` share it). `actor_id` None: the installation itself.
+pub(crate) fn insert_organization(
+    conn: &mut DbConn,
+    actor_id: Option<&str>,
+    input: &CreateOrganization,
+    now: DateTime<Utc>,
+) -> AppResult<Organization> {
+    let mut e = Errors::new();
+    let code = e.code("code", &input.code, 32);
+    let name = e.line("name", &input.name, 2, 200);
+    let email = input.email.as_deref().map(|v| e.email("email", v));
+    if let Some(pid) = &input.parent_id {
+        match organizations::get(conn, pid)? {
+            None => e.add("parent_id", "no such organization"),
+            Some(p) if p.kind != OrgKind::Pd.as_str() || p.parent_id.is_some() => e.add(
+                "parent_id",
+                "a Unit Kerja's parent must be a PD that is not itself a unit",
+            ),
+            Some(_) if input.kind != OrgKind::Pd => {
+                e.add("parent_id", "only a PD (Unit Kerja) may have a parent")
+            }
+            Some(_) => {}
+        }
+    }
+    e.finish()?;
+    let n = now.naive_utc();
+    let org = Organization {
+        id: new_id(),
+        code,
+        name,
+        kind: input.kind.as_str().into(),
+        parent_id: input.parent_id.clone(),
+        email,
+        created_at: n,
+        updated_at: n,
+    };
+    organizations::insert(conn, &org).map_err(|err| {
+        if is_unique_violation(&err) {
+            AppError::field("code", "is already used by another organization")
+        } else {
+            err.into()
+        }
+    })?;
+    audit::created(
+        conn,
+        now,
+        actor_id,
+        "organization",
+        &org.id,
+        &record::organization(&org),
+        &[],
+    )?;
+    Ok(org)
+}
+
+/// Inserts a user after checking it, in the caller's transaction.
+pub(crate) fn insert_user(
+    conn: &mut DbConn,
+    actor_id: Option<&str>,
+    input: &CreateUser,
+    now: DateTime<Utc>,
+) -> AppResult<User> {
+    let mut e = Errors::new();
+    let name = e.line("name", &input.name, 2, 200);
+    let email = e.email("email", &input.email);
+    let nip = input.nip.as_deref().map(|n| check_nip(&mut e, n));
+    match organizations::get(conn, &input.organization_id)? {
+        None => e.add("organization_id", "no such organization"),
+        Some(o) => {
+            if let Err(m) = role_fits(input.role, &o.kind) {
+                e.add("role", m);
+            }
+        }
+    }
+    e.finish()?;
+    let n = now.naive_utc();
+    let user = User {
+        id: new_id(),
+        name,
+        email,
+        nip,
+        organization_id: input.organization_id.clone(),
+        role: input.role.as_str().into(),
+        active: input.active.unwrap_or(true),
+        created_at: n,
+        updated_at: n,
+    };
+    users::insert(conn, &user).map_err(unique_user)?;
+    audit::created(
+        conn,
+        now,
+        actor_id,
+        "user",
+        &user.id,
+        &record::user(&user),
+        &[],
+    )?;
+    Ok(user)
+}
+
+/// Creates a token for `user_id` in the caller's transaction and returns the secret, which
+/// is never stored.
+pub(crate) fn issue_token(
+    conn: &mut DbConn,
+    actor_id: Option<&str>,
+    user_id: &str,
+    label: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(ApiToken, String)> {
+    let secret = generate_token();
+    let tok = ApiToken {
+        id: new_id(),
+        user_id: user_id.to_string(),
+        token_hash: hash_token(&secret),
+        label: label.to_string(),
+        created_at: now.naive_utc(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    tokens::insert(conn, &tok)?;
+    audit::record(
+        conn,
+        audit::Record {
+            at: now,
+            actor_id,
+            entity_type: "user",
+            entity_id: user_id,
+            ticket_id: None,
+            action: "token_created",
+            changes: &Changes::new(),
+            data: json!({ "token_id": tok.id, "label": label }),
+        },
+    )?;
+    Ok((tok, secret))
+}
+
+/// Saves `after` with an audit event of what differs from `before`; false when nothing did.
+fn save_audited<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    entity_type: &str,
+    id: &str,
+    changes: Changes,
+    save: impl FnOnce(&mut DbConn) -> AppResult<T>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<T>> {
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let saved = save(conn)?;
+    audit::record(
+        conn,
+        audit::Record {
+            at: now,
+            actor_id: Some(&actor.user_id),
+            entity_type,
+            entity_id: id,
+            ticket_id: None,
+            action: "updated",
+            changes: &changes,
+            data: json!({}),
+        },
+    )?;
+    Ok(Some(saved))
+}
+
+impl App {
+    /// Who a bearer token belongs to; None for an unknown or revoked token or an inactive
+    /// user. Records the token's last use at most once a minute.
+    pub fn authenticate(&self, token: &str) -> AppResult<Option<Actor>> {
+        let now = self.now();
+        let found = self.read(|conn| {
+            let Some((tok, user)) = tokens::find_active(conn, &hash_token(token))? else {
+                return Ok(None);
+            };
+            let Some(role) = Role::parse(&user.role) else {
+                return Err(AppError::corrupt(
+                    "user",
+                    format!("{} has unknown role {}", user.id, user.role),
+                ));
+            };
+            let mut scope_orgs = vec![user.organization_id.clone()];
+            if role == Role::Technician {
+                scope_orgs.extend(organizations::children(conn, &user.organization_id)?);
+            }
+            let stale = tok
+                .last_used_at
+                .is_none_or(|t| t < now.naive_utc() - TOUCH_EVERY);
+            let actor = Actor {
+                user_id: user.id,
+                name: user.name,
+                role,
+                organization_id: user.organization_id,
+                scope_orgs,
+            };
+            Ok(Some((actor, stale.then_some(tok.id))))
+        })?;
+        let Some((actor, touch)) = found else {
+            return Ok(None);
+        };
+        if let Some(id) = touch {
+            let n = now.naive_utc();
+            self.write(|conn| Ok(tokens::touch(conn, &id, n, n - TOUCH_EVERY)?))?;
+        }
+        Ok(Some(actor))
+    }
+
+    pub fn create_organization(
+        &self,
+        actor: &Actor,
+        input: &CreateOrganization,
+    ) -> AppResult<Organization> {
+        require_admin(actor)?;
+        self.write(|conn| insert_organization(conn, Some(&actor.user_id), input, self.now()))
+    }
+
+    pub fn organizations(&self, kind: Option<OrgKind>) -> AppResult<Vec<Organization>> {
+        self.read(|conn| Ok(organizations::list(conn, kind.map(OrgKind::as_str))?))
+    }
+
+    pub fn organization(&self, id: &str) -> AppResult<Organization> {
+        self.read(|conn| {
+            organizations::get(conn, id)?
+                .ok_or_else(|| AppError::NotFound(format!("no organization {id}")))
+        })
+    }
+
+    pub fn update_organization(
+        &self,
+        actor: &Actor,
+        id: &str,
+        p: &PatchOrganization,
+    ) -> AppResult<Organization> {
+        require_admin(actor)?;
+        self.write(|conn| {
+            let now = self.now();
+            let before = organizations::get(conn, id)?
+                .ok_or_else(|| AppError::NotFound(format!("no organization {id}")))?;
+            let mut o = before.clone();
+            let mut e = Errors::new();
+            if let Some(n) = &p.name {
+                o.name = e.line("name", n, 2, 200);
+            }
+            if let Some(m) = &p.email {
+                o.email = m.as_deref().map(|v| e.email("email", v));
+            }
+            e.finish()?;
+            let changes = Changes::diff(
+                &record::organization(&before),
+                &record::organization(&o),
+                &["updated_at"],
+            );
+            o.updated_at = now.naive_utc();
+            let saved = save_audited(
+                conn,
+                actor,
+                "organization",
+                &o.id,
+                changes,
+                |c| Ok(organizations::update(c, &o)?),
+                now,
+            )?;
+            Ok(if saved.is_some() { o } else { before })
+        })
+    }
+
+    pub fn create_user(&self, actor: &Actor, input: &CreateUser) -> AppResult<User> {
+        require_admin(actor)?;
+        self.write(|conn| insert_user(conn, Some(&actor.user_id), input, self.now()))
+    }
+
+    /// The accounts the actor may see.
+    pub fn users(
+        &self,
+        actor: &Actor,
+        organization_id: Option<&str>,
+        role: Option<Role>,
+    ) -> AppResult<Vec<User>> {
+        self.read(|conn| {
+            let all = users::list(conn, organization_id, role.map(Role::as_str))?;
+            Ok(all.into_iter().filter(|u| can_see_user(actor, u)).collect())
+        })
+    }
+
+    pub fn user(&self, actor: &Actor, id: &str) -> AppResult<User> {
+        self.read(|conn| load_user(conn, actor, id))
+    }
+
+    pub fn update_user(&self, actor: &Actor, id: &str, p: &PatchUser) -> AppResult<User> {
+        require_admin(actor)?;
+        self.write(|conn| {
+            let now = self.now();
+            let before = load_user(conn, actor, id)?;
+            let mut u = before.clone();
+            let mut e = Errors::new();
+            if let Some(v) = &p.name {
+                u.name = e.line("name", v, 2, 200);
+            }
+            if let Some(v) = &p.email {
+                u.email = e.email("email", v);
+            }
+            if let Some(v) = &p.nip {
+                u.nip = v.as_deref().map(|n| check_nip(&mut e, n));
+            }
+            if let Some(v) = &p.organization_id {
+                u.organization_id = v.clone();
+            }
+            if let Some(r) = p.role {
+                u.role = r.as_str().into();
+            }
+            if let Some(a) = p.active {
+                if !a && u.id == actor.user_id {
+                    e.add("active", "you cannot deactivate yourself");
+                }
+                u.active = a;
+            }
+            match (
+                organizations::get(conn, &u.organization_id)?,
+                Role::parse(&u.role),
+            ) {
+                (None, _) => e.add("organization_id", "no such organization"),
+                (Some(o), Some(r)) => {
+                    if let Err(m) = role_fits(r, &o.kind) {
+                        e.add("role", m);
+                    }
+                }
+                (Some(_), None) => e.add("role", "unknown role"),
+            }
+            e.finish()?;
+            let changes = Changes::diff(&record::user(&before), &record::user(&u), &["updated_at"]);
+            u.updated_at = now.naive_utc();
+            let saved = save_audited(
+                conn,
+                actor,
+                "user",
+                &u.id,
+                changes,
+                |c| users::update(c, &u).map_err(unique_user),
+                now,
+            )?;
+            Ok(if saved.is_some() { u } else { before })
+        })
+    }
+
+    /// Issues a token for a user (the user or an admin); returns the secret once.
+    pub fn create_token(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        label: Option<&str>,
+    ) -> AppResult<(ApiToken, String)> {
+        may_manage_tokens(actor, user_id)?;
+        let mut e = Errors::new();
+        let label = e.line("label", label.unwrap_or("api"), 1, 100);
+        e.finish()?;
+        self.write(|conn| {
+            let u = load_user(conn, actor, user_id)?;
+            if !u.active {
+                return Err(AppError::Conflict("the user is inactive".into()));
+            }
+            issue_token(conn, Some(&actor.user_id), &u.id, &label, self.now())
+        })
+    }
+
+    pub fn tokens(&self, actor: &Actor, user_id: &str) -> AppResult<Vec<ApiToken>> {
+        may_manage_tokens(actor, user_id)?;
+        self.read(|conn| Ok(tokens::list_for_user(conn, user_id)?))
+    }
+
+    pub fn revoke_token(&self, actor: &Actor, user_id: &str, token_id: &str) -> AppResult<()> {
+        may_manage_tokens(actor, user_id)?;
+        self.write(|conn| {
+            let now = self.now();
+            match tokens::get(conn, token_id)? {
+                Some(t) if t.user_id == user_id => {
+                    if tokens::revoke(conn, token_id, now.naive_utc())? == 1 {
+                        audit::record(
+                            conn,
+                            audit::Record {
+                                at: now,
+                                actor_id: Some(&actor.user_id),
+                                entity_type: "user",
+                                entity_id: user_id,
+                                ticket_id: None,
+                                action: "token_revoked",
+                                changes: &Changes::new(),
+                                data: json!({ "token_id": token_id }),
+                            },
+                        )?;
+                    }
+                    Ok(())
+                }
+                _ => Err(AppError::NotFound(format!(
+                    "no token {token_id} for user {user_id}"
+                ))),
+            }
+        })
+    }
+
+    /// `spbe-desk init`: makes sure the Dinas organization and an active admin exist, and
+    /// issues a new token for the admin (the installation acts, no user).
+    pub fn init_admin(
+        &self,
+        email: &str,
+        name: &str,
+        org_code: &str,
+        org_name: &str,
+    ) -> AppResult<String> {
+        let email_norm = email.trim().to_ascii_lowercase();
+        self.write(|conn| {
+            let now = self.now();
+            let org = match organizations::by_code(conn, org_code)? {
+                Some(o) => o,
+                None => insert_organization(
+                    conn,
+                    None,
+                    &CreateOrganization {
+                        code: org_code.into(),
+                        name: org_name.into(),
+                        kind: OrgKind::Dinas,
+                        parent_id: None,
+                        email: None,
+                    },
+                    now,
+                )?,
+            };
+            let user = match users::by_email(conn, &email_norm)? {
+                Some(u) if u.role == Role::Admin.as_str() && u.active => u,
+                Some(_) => {
+                    return Err(AppError::Conflict(format!(
+                        "{email_norm} exists but is not an active admin; change it through the API"
+                    )))
+                }
+                None => insert_user(
+                    conn,
+                    None,
+                    &CreateUser {
+                        name: name.into(),
+                        email: email_norm.clone(),
+                        nip: None,
+                        organization_id: org.id,
+                        role: Role::Admin,
+                        active: Some(true),
+                    },
+                    now,
+                )?,
+            };
+            let (_, secret) = issue_token(conn, None, &user.id, "init", now)?;
+            Ok(secret)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_and_hashes_are_stable() {
+        let a = generate_token();
+        let b = generate_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX));
+        assert_eq!(a.len(), TOKEN_PREFIX.len() + 64);
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), hash_token(&b));
+        // FIPS 180-2 test vector.
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! The service layer: one function per use case, each in one transaction, with identity and
+//! access checked inside. The HTTP layer, the CLI and the jobs call it; it knows nothing of
+//! HTTP (no actix, nothing from `routes`) and answers with [`AppError`].
+//!
+//! Every change to a ticket goes through [`tickets`]' one write path: lock the ticket row,
+//! load it, check scope and version, apply the domain change, run the SLA sync, save, and
+//! append the audit and ledger rows, in that order, so every writer (clients, the
+//! scheduler, several daemons) takes its locks in the same order.
+
+pub mod calendars;
+pub mod catalogue;
+pub mod directory;
+mod error;
+pub mod record;
+pub mod sla;
+pub mod tickets;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+pub use error::{AppError, AppResult};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{Db, DbConn};
+
+/// How often a transaction that met another writer (serialization failure, deadlock, a
+/// concurrent duplicate) runs again before the caller is told to retry.
+const ATTEMPTS: u32 = 5;
+
+/// The service: the database, the clock, the settings and the SLA context cache. Built
+/// once at start and shared.
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    /// The zone whose calendar year numbers tickets.
+    pub ticket_tz: chrono_tz::Tz,
+    pub sla: sla::Env,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> anyhow::Result<App> {
+        let ticket_tz = settings.ticket_timezone()?;
+        let sla = sla::Env::new(settings.sla.clone(), settings.scheduler.clone());
+        Ok(App {
+            db,
+            clock,
+            settings,
+            ticket_tz,
+            sla,
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs `f` in one write transaction. A transaction that lost a race to another writer
+    /// is rolled back and run again (with a short, growing pause) a few times; after that
+    /// the caller gets `Busy` or `Conflict`, never a raw database error. Blocking.
+    pub fn write<T>(&self, mut f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let mut attempt = 1;
+        loop {
+            match self.db.write(&mut f) {
+                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "transaction met a concurrent writer; retrying");
+                    std::thread::sleep(backoff(attempt));
+                    attempt += 1;
+                }
+                Err(e) if e.is_transient() => return Err(e.exhausted()),
+                other => return other,
+            }
+        }
+    }
+
+    /// Whether the database answers.
+    pub fn ready(&self) -> bool {
+        use diesel::connection::SimpleConnection;
+        self.db
+            .conn()
+            .map(|mut c| c.batch_execute("SELECT 1").is_ok())
+            .unwrap_or(false)
+    }
+
+    /// Runs `f` on a pooled connection (reads). Blocking.
+    pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        self.db.read(f)
+    }
+}
+
+/// A few milliseconds, doubling, with jitter so that the writers that collided do not
+/// collide again.
+fn backoff(attempt: u32) -> Duration {
+    use rand::Rng;
+    let base = 2u64 << attempt.min(6);
+    Duration::from_millis(base + rand::thread_rng().gen_range(0..base))
+}
+
+/// An error with its causes, on one line, for logs and the command line.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// A new record id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// JSON stored as text (the portable column type for JSON).
+pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> AppResult<String> {
+    serde_json::to_string(v).map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+}
+
+/// Deserializes a field that may be absent (no change), `null` (clear) or a value (set).
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A free-text reason of 3 to `max` characters.
+pub(crate) fn reason(field: &str, raw: &str, max: usize) -> AppResult<String> {
+    let mut e = crate::domain::validate::Errors::new();
+    let r = e.text(field, raw, 3, max);
+    e.finish()?;
+    Ok(r)
+}
+
+/// Compares a version the caller sent with the stored one.
+pub(crate) fn check_version(what: &str, expected: Option<i32>, current: i32) -> AppResult<()> {
+    match expected {
+        Some(v) if v != current => Err(AppError::Conflict(format!(
+            "the {what} was changed by someone else: you sent version {v}, it is now at version {current}; reload and retry"
+        ))),
+        _ => Ok(()),
+    }
+}
