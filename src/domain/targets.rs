@@ -104,13 +104,20 @@ impl Target {
         self.is_active() && self.clock.is_stopped()
     }
 
-    /// The deadline while the target runs; `None` once it ended or while stopped.
+    /// The deadline: while the target runs, when it falls due; once it ended, the deadline
+    /// it was met or missed against (SLA.md), which auditors and reports need. `None` only
+    /// while the target is paused.
     pub fn due_at(&self, cal: &Calendar) -> Option<DateTime<Utc>> {
         if self.is_active() {
-            self.clock.deadline(cal)
-        } else {
-            None
+            return self.clock.deadline(cal);
         }
+        // A target that ended while its clock stood (resolved, then closed) keeps the
+        // deadline it had when its clock last ran.
+        let mut clock = self.clock.clone();
+        if clock.stops.last().is_some_and(|s| s.to.is_none()) {
+            clock.stops.pop();
+        }
+        clock.deadline(cal)
     }
 
     /// Elapsed business time at `t`, frozen at the target's end.

@@ -146,7 +146,8 @@ pub struct SlaDto {
     pub policy_version: Option<i32>,
     pub calendar_id: Option<String>,
     pub calendar_version: Option<i32>,
-    /// Null while the target's clock is stopped, and after it ended.
+    /// Null only while the target's clock is stopped; after it ended, the deadline it was
+    /// met or missed against.
     pub response_due_at: Option<DateTime<Utc>>,
     pub escalation_due_at: Option<DateTime<Utc>>,
     pub resolution_due_at: Option<DateTime<Utc>>,
@@ -300,7 +301,8 @@ pub struct TargetView {
     pub tier: u8,
     pub minutes: i64,
     pub started_at: DateTime<Utc>,
-    /// Null while the clock is stopped or after the target ended.
+    /// Null only while the clock is stopped; an ended target keeps the deadline it was met
+    /// or missed against.
     pub due_at: Option<DateTime<Utc>>,
     pub warned_at: Option<DateTime<Utc>>,
     pub breached_at: Option<DateTime<Utc>>,

@@ -15,3 +15,4 @@ mod tickets;
 mod transitions;
 mod users;
 mod validation;
+mod write_path;

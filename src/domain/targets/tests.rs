@@ -285,3 +285,44 @@ fn closing_ends_everything_and_keeps_the_outcome() {
     );
     assert_eq!(t.next_check(&cal(), 75), None);
 }
+
+#[test]
+fn an_ended_target_keeps_the_deadline_it_was_measured_against() {
+    let mut log = vec![];
+    let mut t = TicketTargets::start(
+        TicketKind::Incident,
+        &minutes(60, 240, 240),
+        wita(23, 8, 0),
+        &mut log,
+    );
+    // Response met at 08:10 against 09:00.
+    t.first_response(wita(23, 8, 10), &mut log);
+    assert_eq!(
+        t.get(TargetKind::Response).map(|x| x.outcome()),
+        Some("met")
+    );
+    assert_eq!(due(&t, TargetKind::Response), Some(wita(23, 9, 0)));
+    // Resolved at 10:00 (clock stops, deadline undefined), then closed: the resolution
+    // target ends and shows the 12:00 deadline it was met against.
+    t.resolve(wita(23, 10, 0), &mut log);
+    assert_eq!(due(&t, TargetKind::Resolution), None, "paused: no deadline");
+    t.finish(wita(23, 11, 0), "closed", &mut log);
+    assert_eq!(due(&t, TargetKind::Resolution), Some(wita(23, 12, 0)));
+}
+
+#[test]
+fn a_breached_target_that_ended_shows_the_deadline_it_missed() {
+    let mut log = vec![];
+    let mut t = TicketTargets::start(
+        TicketKind::Incident,
+        &minutes(30, 240, 240),
+        wita(23, 8, 0),
+        &mut log,
+    );
+    t.evaluate(&cal(), 75, wita(23, 9, 0), &mut log);
+    t.first_response(wita(23, 9, 0), &mut log);
+    let r = t.get(TargetKind::Response).expect("response");
+    assert_eq!(r.outcome(), "breached");
+    assert_eq!(r.breached_at, Some(wita(23, 8, 30)));
+    assert_eq!(due(&t, TargetKind::Response), Some(wita(23, 8, 30)));
+}

@@ -1,0 +1,1 @@
+DROP INDEX sla_events_once_idx;
