@@ -189,7 +189,6 @@ pub use crate::app::error_chain;
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Unauthenticated(d) => ApiError::Unauthorized(d),
             AppError::Forbidden(d) => ApiError::Forbidden(d),
             AppError::NotFound(d) => ApiError::NotFound(d),
             AppError::Invalid(errs) => ApiError::Validation(errs),

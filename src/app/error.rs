@@ -9,8 +9,6 @@ use crate::domain::validate::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("not signed in: {0}")]
-    Unauthenticated(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -150,3 +148,6 @@ impl From<Vec<FieldError>> for AppError {
         AppError::Invalid(errs)
     }
 }
+
+#[cfg(test)]
+mod tests;

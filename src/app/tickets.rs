@@ -831,14 +831,20 @@ impl App {
         })
     }
 
-    /// Edits a ticket's fields under the version the caller read.
+    /// Edits a ticket's fields under the version the caller read (required).
     pub fn patch_ticket(
         &self,
         actor: &Actor,
         id: &str,
-        expected: i32,
+        expected: Option<i32>,
         p: &PatchTicket,
     ) -> AppResult<TicketView> {
+        // An edit overwrites fields: it must say which version it was made against.
+        let expected = expected.ok_or_else(|| {
+            AppError::VersionRequired(
+                "send the version you read, as If-Match or \"version\"".into(),
+            )
+        })?;
         self.write(|conn| {
             let now = self.now();
             self.change_ticket(

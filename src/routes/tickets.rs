@@ -267,11 +267,7 @@ pub async fn update(
     body: JsonBody<PatchTicket>,
 ) -> ApiResult<HttpResponse> {
     let p = body.value;
-    let expected = expected_version(&req, p.version)?.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send the version you read, as If-Match or \"version\"".into(),
-        )
-    })?;
+    let expected = expected_version(&req, p.version)?;
     let id = id.into_inner();
     let v = state
         .call(move |app| app.patch_ticket(&actor, &id, expected, &p))
