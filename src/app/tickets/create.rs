@@ -1,0 +1,370 @@
+//! Creating a ticket: where it belongs, its number, its SLA policy, and repeat-safe
+//! creation with an idempotency key.
+
+use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+use super::{record_system, scope_of, TicketView};
+use crate::app::sla;
+use crate::app::{new_id, record, App, AppError, AppResult};
+use crate::db::models::{IdempotencyKey, Ticket};
+use crate::db::queries::{audit, idempotency, organizations, services, tickets};
+use crate::db::DbConn;
+use crate::domain::audit::Changes;
+use crate::domain::scope::{self, Actor};
+use crate::domain::validate::Errors;
+use crate::domain::{
+    number, priority, Classification, Level, OrgKind, Priority, Role, TicketKind, TicketStatus,
+};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterIn {
+    /// The pelapor's name (PD staff, citizen or business).
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutageIn {
+    pub start: DateTime<FixedOffset>,
+    pub end: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: TicketKind,
+    /// Default `medium`.
+    pub impact: Option<Level>,
+    /// Default `medium`.
+    pub urgency: Option<Level>,
+    /// Overrides the impact x urgency matrix (audited as an override).
+    pub priority: Option<Priority>,
+    /// A catalogue service; the ticket then belongs to the service's owning PD.
+    pub service_id: Option<String>,
+    /// The owning PD when there is no service (default: the technician's own PD).
+    pub organization_id: Option<String>,
+    /// The reporter's PD (default: the caller's PD for a technician, else the owning PD).
+    pub reporter_organization_id: Option<String>,
+    /// Default `normal`.
+    pub classification: Option<Classification>,
+    pub reporter: ReporterIn,
+    /// When the problem was reported (RFC 3339 with offset). Default: now. May lie in the
+    /// past up to `tickets.max_backdate_days`, never in the future.
+    pub reported_at: Option<DateTime<FixedOffset>>,
+    /// For incidents that took a service down.
+    pub outage: Option<OutageIn>,
+}
+
+pub(crate) struct Reporter {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub(crate) fn check_reporter(e: &mut Errors, r: &ReporterIn) -> Reporter {
+    Reporter {
+        name: e.line("reporter.name", &r.name, 1, 200),
+        email: r.email.as_deref().map(|v| e.email("reporter.email", v)),
+        phone: r.phone.as_deref().map(|v| e.phone("reporter.phone", v)),
+    }
+}
+
+pub(crate) fn check_outage(
+    e: &mut Errors,
+    kind: &str,
+    o: &OutageIn,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+    let start = o.start.with_timezone(&Utc);
+    let end = o.end.map(|x| x.with_timezone(&Utc));
+    if kind != TicketKind::Incident.as_str() {
+        e.add("outage", "only an incident records an outage");
+    }
+    if start > now {
+        e.add("outage.start", "must not be in the future");
+    }
+    if let Some(end) = end {
+        if end < start {
+            e.add("outage.end", "must not be before outage.start");
+        }
+        if end > now {
+            e.add("outage.end", "must not be in the future");
+        }
+    }
+    (
+        crate::clock::truncate_micros(start),
+        end.map(crate::clock::truncate_micros),
+    )
+}
+impl App {
+    /// Creates a ticket. With an idempotency key (and the request's fingerprint), a repeat
+    /// from the same user answers with the first ticket (`true`) while the user may still
+    /// see it, and a repeat with a different request is a conflict.
+    pub fn create_ticket(
+        &self,
+        actor: &Actor,
+        input: &CreateTicket,
+        idempotency: Option<(&str, &str)>,
+    ) -> AppResult<(TicketView, bool)> {
+        scope::check_create(actor)?;
+        // A concurrent request with the same key fails its insert of the key; the retry
+        // in `write` then finds the winner's ticket here.
+        self.write(|conn| {
+            if let Some((key, hash)) = idempotency {
+                if let Some(t) = self.replay(conn, actor, key, hash)? {
+                    return Ok((self.view(conn, t)?, true));
+                }
+            }
+            self.create_tx(conn, actor, input, idempotency)
+                .map(|v| (v, false))
+        })
+    }
+
+    /// The ticket an earlier request with this key created, if the user may still see it.
+    fn replay(
+        &self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        key: &str,
+        hash: &str,
+    ) -> AppResult<Option<Ticket>> {
+        let Some(row) = idempotency::find(conn, &actor.user_id, key)? else {
+            return Ok(None);
+        };
+        if row.request_hash != hash {
+            return Err(AppError::Conflict(
+                "this Idempotency-Key was already used with a different request body".into(),
+            ));
+        }
+        match tickets::get(conn, &row.ticket_id)? {
+            Some(t) if scope::can_view(actor, &scope_of(&t)) => Ok(Some(t)),
+            _ => Err(AppError::NotFound(format!(
+                "the ticket created with this Idempotency-Key ({}) is no longer visible to you",
+                row.ticket_id
+            ))),
+        }
+    }
+
+    fn create_tx(
+        &self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        input: &CreateTicket,
+        idempotency: Option<(&str, &str)>,
+    ) -> AppResult<TicketView> {
+        let now = self.now();
+        let mut e = Errors::new();
+        let title = e.line("title", &input.title, 1, 200);
+        let description = e.text("description", &input.description, 0, 20_000);
+        let reporter = check_reporter(&mut e, &input.reporter);
+        let reported_at = match input.reported_at {
+            None => now,
+            Some(r) => {
+                let r = crate::clock::truncate_micros(r.with_timezone(&Utc));
+                let limit = self.settings.tickets.max_backdate_days;
+                if r > now {
+                    e.add("reported_at", "must not be in the future");
+                } else if r < now - TimeDelta::days(limit) {
+                    e.add(
+                        "reported_at",
+                        format!("may be back-dated by at most {limit} days"),
+                    );
+                }
+                r
+            }
+        };
+        let outage = input
+            .outage
+            .as_ref()
+            .map(|o| check_outage(&mut e, input.kind.as_str(), o, now));
+
+        // Where the ticket belongs (Makassar Ps 1 angka 41: the service's owning PD).
+        let service = match &input.service_id {
+            Some(id) => match services::get(conn, id)? {
+                Some(s) => Some(s),
+                None => {
+                    e.add("service_id", "no such service");
+                    None
+                }
+            },
+            None => None,
+        };
+        let owning = match (&service, &input.organization_id) {
+            (Some(s), Some(o)) if *o != s.organization_id => {
+                e.add(
+                    "organization_id",
+                    "must be the owning PD of the service, or omitted",
+                );
+                None
+            }
+            (Some(s), _) => Some(s.organization_id.clone()),
+            (None, Some(o)) => Some(o.clone()),
+            (None, None) if actor.role == Role::Technician => Some(actor.organization_id.clone()),
+            (None, None) if input.service_id.is_none() => {
+                e.add(
+                    "organization_id",
+                    "is required: name the PD the ticket belongs to, or a service_id",
+                );
+                None
+            }
+            (None, None) => None,
+        };
+        if let Some(org_id) = &owning {
+            match organizations::get(conn, org_id)? {
+                Some(o) if o.kind == OrgKind::Pd.as_str() => {
+                    if actor.role == Role::Technician
+                        && service.is_none()
+                        && !actor.in_scope(org_id)
+                    {
+                        e.add("organization_id", "a technician logs tickets for their own PD, or about another PD's catalogue service");
+                    }
+                }
+                Some(_) => e.add(
+                    "organization_id",
+                    "tickets belong to a PD (Tier 1), not to the Dinas or the Tim Koordinasi",
+                ),
+                None => e.add("organization_id", "no such organization"),
+            }
+        }
+        let reporter_org = match &input.reporter_organization_id {
+            Some(r) => {
+                if organizations::get(conn, r)?.is_none() {
+                    e.add("reporter_organization_id", "no such organization");
+                }
+                Some(r.clone())
+            }
+            None if actor.role == Role::Technician => Some(actor.organization_id.clone()),
+            None => owning.clone(),
+        };
+        e.finish()?;
+        let (Some(owning), Some(reporter_org)) = (owning, reporter_org) else {
+            return Err(AppError::field(
+                "organization_id",
+                "could not be determined",
+            ));
+        };
+
+        let service_policy = service.as_ref().and_then(|s| s.sla_policy_id.clone());
+        let impact = input.impact.unwrap_or(Level::Medium);
+        let urgency = input.urgency.unwrap_or(Level::Medium);
+        let prio = input
+            .priority
+            .unwrap_or_else(|| priority::matrix(impact, urgency));
+        let local_year = now.with_timezone(&self.ticket_tz).year();
+        let prefix = &self.settings.tickets.number_prefix;
+        let seq = tickets::next_number(conn, &number::counter_scope(prefix, local_year))?;
+        let n = now.naive_utc();
+        let mut ticket = Ticket {
+            id: new_id(),
+            number: number::format(prefix, local_year, seq),
+            organization_id: owning,
+            reporter_organization_id: reporter_org,
+            service_id: service.as_ref().map(|s| s.id.clone()),
+            kind: input.kind.as_str().into(),
+            impact: impact.as_str().into(),
+            urgency: urgency.as_str().into(),
+            priority: prio.as_str().into(),
+            priority_overridden: input.priority.is_some(),
+            status: TicketStatus::New.as_str().into(),
+            tier: 1,
+            assignee_id: None,
+            title,
+            description,
+            classification: input
+                .classification
+                .unwrap_or(Classification::Normal)
+                .as_str()
+                .into(),
+            reporter_name: reporter.name,
+            reporter_email: reporter.email,
+            reporter_phone: reporter.phone,
+            reported_at: reported_at.naive_utc(),
+            created_by: actor.user_id.clone(),
+            created_at: n,
+            updated_at: n,
+            first_response_at: None,
+            resolved_at: None,
+            resolution: None,
+            closed_at: None,
+            cancelled_at: None,
+            escalation_mode: None,
+            escalation_reason: None,
+            escalated_at: None,
+            escalated_by: None,
+            outage_start: outage.map(|o| o.0.naive_utc()),
+            outage_end: outage.and_then(|o| o.1).map(|x| x.naive_utc()),
+            version: 1,
+            sla_policy_id: None,
+            sla_policy_version: None,
+            sla_calendar_id: None,
+            sla_calendar_version: None,
+            sla_breached: false,
+            pending_since: None,
+            pending_reason: None,
+            sla_next_at: None,
+        };
+        if let Some(ctx) = self
+            .sla
+            .policy_for_new_ticket(conn, service_policy.as_deref())?
+        {
+            sla::pin(&mut ticket, &ctx);
+        }
+        tickets::insert(conn, &ticket)?;
+        if let Some((key, hash)) = idempotency {
+            idempotency::insert(
+                conn,
+                &IdempotencyKey {
+                    user_id: actor.user_id.clone(),
+                    idempotency_key: key.to_string(),
+                    request_hash: hash.to_string(),
+                    ticket_id: ticket.id.clone(),
+                    created_at: n,
+                },
+            )?;
+        }
+        let changes = Changes::diff(
+            &Value::Null,
+            &record::ticket(&ticket),
+            record::TICKET_IGNORED,
+        );
+        audit::record(
+            conn,
+            audit::Record {
+                at: now,
+                actor_id: Some(&actor.user_id),
+                entity_type: "ticket",
+                entity_id: &ticket.id,
+                ticket_id: Some(&ticket.id),
+                action: "created",
+                changes: &changes,
+                data: json!({ "idempotency_key": idempotency.map(|(k, _)| k) }),
+            },
+        )?;
+        // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
+        let created = ticket.clone();
+        let synced = sla::sync(conn, &self.sla, None, &mut ticket, now)?;
+        if record::ticket(&ticket) != record::ticket(&created) {
+            ticket.version = created.version + 1;
+        }
+        if ticket != created && !tickets::update_versioned(conn, &ticket, created.version)? {
+            return Err(AppError::Conflict(format!(
+                "ticket {} changed while it was being created",
+                ticket.id
+            )));
+        }
+        record_system(conn, &ticket.id, synced.system, now)?;
+        Ok(TicketView {
+            ticket,
+            sla: synced.sla,
+        })
+    }
+}

@@ -1,0 +1,310 @@
+//! Ticket use cases. Every change to a ticket goes through [`App::change_ticket`], the one
+//! write path (this file); creation (`create.rs`), the work on a ticket (`work.rs`) and the
+//! SLA's own changes (`sla_work.rs`: re-baselines and the scheduler's pass) call it.
+
+mod create;
+mod sla_work;
+mod work;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use create::{CreateTicket, OutageIn, ReporterIn};
+pub use work::{CommentBody, PatchTicket, TicketAction};
+
+use super::sla::{self, SlaState, SystemEvent};
+use super::{check_version, record, App, AppError, AppResult};
+use crate::db::models::{AuditEvent, Comment, SlaEventRow, Ticket};
+use crate::db::queries::tickets::TicketFilter;
+use crate::db::queries::{audit, comments, sla as q, tickets};
+use crate::db::DbConn;
+use crate::domain::audit::Changes;
+use crate::domain::scope::{self, Actor, TicketScope};
+use crate::domain::ticket::{self as machine, Action};
+use crate::domain::{number, Classification, TicketStatus};
+
+/// A ticket with its SLA targets (None without a policy), as of a read or a write.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub sla: Option<SlaState>,
+}
+
+/// What a caller sees of the SLA computation of one ticket.
+#[derive(Debug)]
+pub struct SlaFacts {
+    pub ticket: Ticket,
+    pub sla: Option<SlaState>,
+    pub policy_name: String,
+    pub calendar_name: String,
+    pub ledger: Vec<SlaEventRow>,
+}
+
+/// A page of tickets.
+#[derive(Debug)]
+pub struct TicketPage {
+    pub items: Vec<TicketView>,
+    /// The last ticket of the page when there are more.
+    pub more_after: Option<Ticket>,
+}
+
+/// What the scheduler did to one due ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaPass {
+    /// The ticket changed visibly (warning, breach, escalation, resume).
+    pub changed: bool,
+    pub escalated: bool,
+}
+
+/// Who changes a ticket.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum By<'a> {
+    User(&'a Actor),
+    /// The daemon on its own (SLA timers): no scope, and only the automatic changes the SLA
+    /// engine makes are recorded.
+    Daemon,
+}
+
+/// What a domain change did to the ticket, for the write path to record.
+pub(crate) enum Applied {
+    /// Nothing changed: nothing is saved.
+    Nothing,
+    /// A user's action, audited under `verb` with `data`; the version always moves.
+    Action { verb: &'static str, data: Value },
+    /// The daemon's pass: saved with a new version only when a client sees a difference.
+    Automatic,
+}
+
+pub(crate) fn scope_of(t: &Ticket) -> TicketScope<'_> {
+    TicketScope {
+        organization_id: &t.organization_id,
+        reporter_organization_id: &t.reporter_organization_id,
+        tier: u8::try_from(t.tier).unwrap_or(1),
+        classification: Classification::parse(&t.classification)
+            .unwrap_or(Classification::Restricted),
+        assignee_id: t.assignee_id.as_deref(),
+    }
+}
+
+pub(super) fn machine_state(t: &Ticket) -> machine::State {
+    machine::State {
+        status: TicketStatus::parse(&t.status).unwrap_or(TicketStatus::Closed),
+        tier: u8::try_from(t.tier).unwrap_or(2),
+    }
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("no ticket {id}"))
+}
+
+/// The ticket id behind a UUID or a number such as `SD-2026-000123`.
+fn resolve_id(conn: &mut DbConn, id: &str) -> AppResult<Option<String>> {
+    let plausible = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !plausible {
+        return Ok(None);
+    }
+    if number::looks_like_number(id) {
+        Ok(tickets::by_number(conn, id)?.map(|t| t.id))
+    } else if uuid::Uuid::parse_str(id).is_ok() {
+        Ok(Some(id.to_string()))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Loads a ticket by UUID or number if `actor` may see it; 404 otherwise, so that a ticket
+/// outside the caller's scope is indistinguishable from one that does not exist.
+fn load_visible(conn: &mut DbConn, actor: &Actor, id: &str) -> AppResult<Ticket> {
+    let found = match resolve_id(conn, id)? {
+        Some(tid) => tickets::get(conn, &tid)?,
+        None => None,
+    };
+    match found {
+        Some(t) if scope::can_view(actor, &scope_of(&t)) => Ok(t),
+        _ => Err(not_found(id)),
+    }
+}
+
+impl App {
+    /// The view of a ticket as stored, with its targets.
+    fn view(&self, conn: &mut DbConn, t: Ticket) -> AppResult<TicketView> {
+        let mut states = sla::states_for(conn, &self.sla, std::slice::from_ref(&t))?;
+        let sla = states.remove(&t.id);
+        Ok(TicketView { ticket: t, sla })
+    }
+
+    /// The one write path of a ticket, in the caller's transaction and in this order: lock
+    /// the ticket row and load it (404 when `by` may not see it), check the action against
+    /// scope, version and the state machine, let `apply` make the domain change, run the SLA
+    /// sync, save under the version, and append the audit event, the daemon's own events
+    /// and the SLA ledger. Clients, the scheduler and every daemon pass here, so all of them
+    /// take their locks in the same order.
+    pub(crate) fn change_ticket(
+        &self,
+        conn: &mut DbConn,
+        by: By<'_>,
+        id: &str,
+        check: Option<(Action, Option<i32>)>,
+        now: DateTime<Utc>,
+        apply: impl FnOnce(&mut DbConn, &Ticket, &mut Ticket) -> AppResult<Applied>,
+    ) -> AppResult<TicketView> {
+        let tid = resolve_id(conn, id)?.ok_or_else(|| not_found(id))?;
+        let before = crate::db::lock_ticket(conn, &tid)?.ok_or_else(|| not_found(id))?;
+        let mut after = before.clone();
+        if let By::User(actor) = by {
+            if !scope::can_view(actor, &scope_of(&before)) {
+                return Err(not_found(id));
+            }
+            if let Some((action, expected)) = check {
+                scope::check_act(actor, &scope_of(&before), action)?;
+                check_version("ticket", expected, before.version)?;
+                let next = machine::apply(machine_state(&before), action)?;
+                after.status = next.status.as_str().into();
+                after.tier = i32::from(next.tier);
+            }
+        }
+        let applied = apply(conn, &before, &mut after)?;
+        if matches!(applied, Applied::Nothing) {
+            return self.view(conn, before);
+        }
+        let by_actor = after.clone();
+        let synced = sla::sync(conn, &self.sla, Some(&before), &mut after, now)?;
+        let visible = record::ticket(&after) != record::ticket(&before);
+        if matches!(applied, Applied::Action { .. }) || visible {
+            after.version = before.version + 1;
+            after.updated_at = now.naive_utc();
+        }
+        // The row is locked, so the version cannot have moved; the check stays as a guard.
+        if after != before && !tickets::update_versioned(conn, &after, before.version)? {
+            return Err(AppError::Conflict(
+                "the ticket was changed by someone else meanwhile; reload and retry".into(),
+            ));
+        }
+        if let Applied::Action { verb, data } = applied {
+            let actor_id = match by {
+                By::User(a) => Some(a.user_id.as_str()),
+                By::Daemon => None,
+            };
+            let changes = Changes::diff(
+                &record::ticket(&before),
+                &record::ticket(&by_actor),
+                record::TICKET_IGNORED,
+            );
+            audit::record(
+                conn,
+                audit::Record {
+                    at: now,
+                    actor_id,
+                    entity_type: "ticket",
+                    entity_id: &after.id,
+                    ticket_id: Some(&after.id),
+                    action: verb,
+                    changes: &changes,
+                    data,
+                },
+            )?;
+        }
+        record_system(conn, &after.id, synced.system, now)?;
+        Ok(TicketView {
+            ticket: after,
+            sla: synced.sla,
+        })
+    }
+
+    /// One ticket the actor may see, with its targets.
+    pub fn ticket(&self, actor: &Actor, id: &str) -> AppResult<TicketView> {
+        self.read(|conn| {
+            let t = load_visible(conn, actor, id)?;
+            self.view(conn, t)
+        })
+    }
+
+    /// A page of the tickets the actor may see. `filter.limit` is the page size.
+    pub fn tickets(&self, actor: &Actor, filter: &TicketFilter) -> AppResult<TicketPage> {
+        self.read(|conn| {
+            let limit = usize::try_from(filter.limit).unwrap_or(0);
+            let mut rows = tickets::list(conn, actor, filter)?;
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            let mut states = sla::states_for(conn, &self.sla, &rows)?;
+            let more_after = if more { rows.last().cloned() } else { None };
+            let items = rows
+                .into_iter()
+                .map(|t| TicketView {
+                    sla: states.remove(&t.id),
+                    ticket: t,
+                })
+                .collect();
+            Ok(TicketPage { items, more_after })
+        })
+    }
+
+    /// A ticket's audit trail, oldest first.
+    pub fn ticket_events(&self, actor: &Actor, id: &str) -> AppResult<Vec<AuditEvent>> {
+        self.read(|conn| {
+            let t = load_visible(conn, actor, id)?;
+            Ok(audit::for_ticket(conn, &t.id)?)
+        })
+    }
+
+    /// A ticket's comments, oldest first.
+    pub fn comments(&self, actor: &Actor, id: &str) -> AppResult<Vec<Comment>> {
+        self.read(|conn| {
+            let t = load_visible(conn, actor, id)?;
+            Ok(comments::list(conn, &t.id)?)
+        })
+    }
+
+    /// The facts behind a ticket's SLA: targets, policy and calendar names, the ledger.
+    pub fn sla_facts(&self, actor: &Actor, id: &str) -> AppResult<SlaFacts> {
+        self.read(|conn| {
+            let t = load_visible(conn, actor, id)?;
+            let ledger = q::events_of(conn, &t.id)?;
+            let view = self.view(conn, t)?;
+            let (mut policy_name, mut calendar_name) = (String::new(), String::new());
+            if let Some(s) = &view.sla {
+                policy_name = q::policy(conn, &s.context.policy_id)?
+                    .map(|p| p.name)
+                    .unwrap_or_default();
+                calendar_name = q::calendar(conn, &s.context.calendar_id)?
+                    .map(|c| c.name)
+                    .unwrap_or_default();
+            }
+            Ok(SlaFacts {
+                ticket: view.ticket,
+                sla: view.sla,
+                policy_name,
+                calendar_name,
+                ledger,
+            })
+        })
+    }
+}
+
+/// Audit events for what the daemon did on its own (actor: none), in the caller's
+/// transaction.
+pub(super) fn record_system(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    events: Vec<SystemEvent>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for ev in events {
+        audit::record(
+            conn,
+            audit::Record {
+                at: now,
+                actor_id: None,
+                entity_type: "ticket",
+                entity_id: ticket_id,
+                ticket_id: Some(ticket_id),
+                action: ev.action,
+                changes: &ev.changes,
+                data: ev.data,
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The SLA's own changes to tickets: re-baselines by a supervisor, and the scheduler's pass
+//! over a due ticket.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{Applied, By, SlaPass, TicketView};
+use crate::app::{reason, sla, App, AppError, AppResult};
+use crate::db::models::{PolicyRow, Ticket};
+use crate::db::queries::sla as q;
+use crate::db::DbConn;
+use crate::domain::scope::Actor;
+use crate::domain::{Role, TicketStatus};
+
+impl App {
+    /// Moves one open ticket to the current version of its policy (supervisors).
+    pub fn rebaseline_ticket(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reason_text: &str,
+    ) -> AppResult<TicketView> {
+        require_supervisor(actor)?;
+        let reason_text = reason("reason", reason_text, 2000)?;
+        self.write(|conn| {
+            let mut current = false;
+            let now = self.now();
+            let v =
+                self.change_ticket(conn, By::User(actor), id, None, now, |conn, before, t| {
+                    let a = self.rebaseline_change(conn, before, t, &reason_text)?;
+                    current = matches!(a, Applied::Nothing);
+                    Ok(a)
+                })?;
+            if current {
+                return Err(AppError::Conflict(
+                    "the ticket already uses the current policy and calendar".into(),
+                ));
+            }
+            Ok(v)
+        })
+    }
+
+    fn rebaseline_change(
+        &self,
+        conn: &mut DbConn,
+        before: &Ticket,
+        t: &mut Ticket,
+        reason_text: &str,
+    ) -> AppResult<Applied> {
+        let s = TicketStatus::parse(&before.status).unwrap_or(TicketStatus::Closed);
+        if matches!(s, TicketStatus::Closed | TicketStatus::Cancelled) {
+            return Err(AppError::Conflict(format!(
+                "a {s} ticket keeps the SLA it was measured against"
+            )));
+        }
+        if !sla::rebaseline(conn, &self.sla, t)? {
+            return Ok(Applied::Nothing);
+        }
+        Ok(Applied::Action {
+            verb: "sla_rebaselined",
+            data: json!({
+                "reason": reason_text,
+                "from_policy_version": before.sla_policy_version,
+                "to_policy_version": t.sla_policy_version,
+            }),
+        })
+    }
+
+    /// Re-baselines every open ticket on an older version of a policy, one transaction per
+    /// ticket; returns the policy and how many tickets moved.
+    pub fn rebaseline_policy(
+        &self,
+        actor: &Actor,
+        policy_id: &str,
+        reason_text: &str,
+    ) -> AppResult<(PolicyRow, usize)> {
+        require_supervisor(actor)?;
+        let reason_text = reason("reason", reason_text, 2000)?;
+        let policy = self.read(|conn| {
+            q::policy(conn, policy_id)?
+                .ok_or_else(|| AppError::NotFound(format!("no SLA policy {policy_id}")))
+        })?;
+        let mut done = 0;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let batch: Vec<String> = self
+                .read(|conn| {
+                    Ok(q::stale_open_tickets(
+                        conn,
+                        &policy.id,
+                        policy.version,
+                        100,
+                    )?)
+                })?
+                .into_iter()
+                .filter(|id| seen.insert(id.clone()))
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
+            for tid in batch {
+                let mut moved = false;
+                self.write(|conn| {
+                    // A ticket closed meanwhile keeps its SLA; that is not an error here.
+                    let now = self.now();
+                    self.change_ticket(conn, By::User(actor), &tid, None, now, |conn, before, t| {
+                        let s = TicketStatus::parse(&before.status).unwrap_or(TicketStatus::Closed);
+                        if matches!(s, TicketStatus::Closed | TicketStatus::Cancelled) {
+                            return Ok(Applied::Nothing);
+                        }
+                        let a = self.rebaseline_change(conn, before, t, &reason_text)?;
+                        moved = !matches!(a, Applied::Nothing);
+                        Ok(a)
+                    })
+                    .map(|_| ())
+                    .or_else(|e| match e {
+                        AppError::NotFound(_) => Ok(()),
+                        other => Err(other),
+                    })
+                })?;
+                done += usize::from(moved);
+            }
+        }
+        Ok((policy, done))
+    }
+
+    /// The scheduler's work on one due ticket, in one transaction: claim it (skipped when
+    /// another daemon has it, or it is no longer due), then pass it through the write path
+    /// as the daemon. None when it was not claimed.
+    pub fn sla_pass(
+        &self,
+        id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> AppResult<Option<SlaPass>> {
+        self.write(|conn| {
+            if !crate::db::claim_due_ticket(
+                conn,
+                id,
+                owner,
+                now.naive_utc(),
+                lease_until.naive_utc(),
+            )? {
+                return Ok(None);
+            }
+            let before_version = std::cell::Cell::new(None);
+            let v = self.change_ticket(conn, By::Daemon, id, None, now, |_, before, _| {
+                before_version.set(Some((before.version, before.tier)));
+                Ok(Applied::Automatic)
+            })?;
+            q::release(conn, id, owner)?;
+            let (version, tier) = before_version
+                .get()
+                .unwrap_or((v.ticket.version, v.ticket.tier));
+            Ok(Some(SlaPass {
+                changed: v.ticket.version != version,
+                escalated: tier == 1 && v.ticket.tier == 2,
+            }))
+        })
+    }
+
+    /// Holds a ticket whose processing failed away from every scheduler until `until`.
+    pub fn sla_hold(
+        &self,
+        id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> AppResult<()> {
+        self.write(|conn| {
+            Ok(q::claim(
+                conn,
+                id,
+                owner,
+                now.naive_utc(),
+                until.naive_utc(),
+            )?)
+        })
+        .map(|_| ())
+    }
+
+    /// Ticket ids whose next SLA check is due at `now`, earliest first.
+    pub fn due_tickets(&self, now: DateTime<Utc>, limit: i64) -> AppResult<Vec<String>> {
+        self.read(|conn| Ok(q::due_tickets(conn, now.naive_utc(), limit)?))
+    }
+}
+
+fn require_supervisor(actor: &Actor) -> AppResult<()> {
+    if actor.role == Role::Supervisor {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only a Dinas supervisor re-baselines SLAs".into(),
+        ))
+    }
+}
