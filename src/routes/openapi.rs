@@ -42,7 +42,10 @@ impl Modify for ProblemResponses {
                         }
                     }
                 }
-                let mut common = vec![("503", "The database is not reachable")];
+                let mut common = vec![(
+                    "503",
+                    "The database is not reachable, or too busy with concurrent changes to the same record; retry after Retry-After seconds",
+                )];
                 if secured {
                     common.push(("401", "Missing, unknown or revoked token"));
                 }

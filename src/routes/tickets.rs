@@ -44,6 +44,7 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     request_body = CreateTicket,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe creation: the same key from the same user returns the first ticket")),
     responses((status = 201, body = TicketDto), (status = 200, description = "Replay of an Idempotency-Key", body = TicketDto),
+        (status = 404, description = "Replay of an Idempotency-Key whose ticket the caller may no longer see", body = Problem),
         (status = 422, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
