@@ -21,7 +21,81 @@ pub struct Settings {
     pub sla: SlaSettings,
     pub scheduler: SchedulerSettings,
     pub log: LogSettings,
+    pub mail: MailSettings,
 }
+
+/// Notices by e-mail: the transport, the sender, the outbox worker, and who is told of what.
+#[derive(Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub file_dir: PathBuf,
+    pub from: String,
+    pub language: MailLanguage,
+    /// A directory with edited copies of `config/templates/`; empty: the built-in ones.
+    pub templates_dir: PathBuf,
+    pub desk_url: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub smtp_timeout_seconds: u64,
+    pub poll_seconds: u64,
+    pub batch_size: i64,
+    pub lease_seconds: i64,
+    pub max_attempts: i32,
+    pub retry_base_seconds: i64,
+    /// Event name -> recipient roles.
+    pub recipients: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+// The SMTP password stays out of debug output and logs.
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("transport", &self.transport)
+            .field("from", &self.from)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailLanguage {
+    Id,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// The recipient roles `mail.recipients` may name.
+pub const RECIPIENT_ROLES: &[&str] = &[
+    "reporter",
+    "assignee",
+    "assignee_or_tier",
+    "tier_people",
+    "pd_mailbox",
+    "pd_technicians",
+    "dinas_mailbox",
+    "operators",
+    "supervisors",
+    "coordination_mailbox",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SlaSettings {
@@ -143,6 +217,64 @@ impl Settings {
         Self::from_figment(fig)
     }
 
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        let m = &self.mail;
+        if crate::mail::mailbox(&m.from).is_none() {
+            return Err(invalid(
+                "mail.from",
+                "must be an address such as \"Service Desk <servicedesk@kominfo.makassarkota.go.id>\"",
+            ));
+        }
+        if m.transport == MailTransport::Smtp && m.from.contains("@localhost") {
+            return Err(invalid(
+                "mail.from",
+                "is required for smtp: set the desk's official address",
+            ));
+        }
+        if m.transport == MailTransport::Smtp && m.smtp_host.trim().is_empty() {
+            return Err(invalid("mail.smtp_host", "is required for smtp"));
+        }
+        if !(1..=100).contains(&m.max_attempts) {
+            return Err(invalid("mail.max_attempts", "must be between 1 and 100"));
+        }
+        if !(1..=86_400).contains(&m.retry_base_seconds) {
+            return Err(invalid(
+                "mail.retry_base_seconds",
+                "must be between 1 and 86400",
+            ));
+        }
+        if !(1..=10_000).contains(&m.batch_size) || !(5..=86_400).contains(&m.lease_seconds) {
+            return Err(invalid(
+                "mail.batch_size",
+                "batch_size must be 1 to 10000 and lease_seconds 5 to 86400",
+            ));
+        }
+        for (event, roles) in &m.recipients {
+            if !crate::mail::EVENTS.contains(&event.as_str()) {
+                return Err(invalid(
+                    "mail.recipients",
+                    format!(
+                        "unknown event {event:?}; events are {}",
+                        crate::mail::EVENTS.join(", ")
+                    ),
+                ));
+            }
+            if let Some(r) = roles
+                .iter()
+                .find(|r| !RECIPIENT_ROLES.contains(&r.as_str()))
+            {
+                return Err(invalid(
+                    "mail.recipients",
+                    format!(
+                        "unknown role {r:?} for {event}; roles are {}",
+                        RECIPIENT_ROLES.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         crate::db::DbUrl::parse(&self.database.url).map_err(|m| invalid("database.url", m))?;
         if !(1..=512).contains(&self.database.pool_size) {
@@ -197,6 +329,7 @@ impl Settings {
         if !(1..=24 * 366).contains(&self.sla.max_pause_hours) {
             return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
         }
+        self.validate_mail()?;
         if self.scheduler.tick_seconds > 86_400 {
             return Err(invalid(
                 "scheduler.tick_seconds",

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod ics;
 pub mod jobs;
+pub mod mail;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -21,6 +21,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     scheduler: Option<tokio::task::JoinHandle<()>>,
+    mailer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -44,6 +45,15 @@ impl Application {
         let app = Arc::new(DeskApp::new(db, clock, settings)?);
         let scheduler = (app.settings.scheduler.tick_seconds > 0)
             .then(|| tokio::spawn(crate::jobs::scheduler::run(app.clone())));
+        let mailer = if app.settings.mail.poll_seconds > 0 {
+            let transport = crate::mail::Transport::from_settings(&app.settings.mail)?;
+            Some(tokio::spawn(crate::jobs::outbox::run(
+                app.clone(),
+                transport,
+            )))
+        } else {
+            None
+        };
         let state = web::Data::new(AppState { app });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -86,6 +96,7 @@ impl Application {
             server: server.run(),
             state,
             scheduler,
+            mailer,
         })
     }
 
@@ -102,8 +113,10 @@ impl Application {
     /// because each ticket is processed in one transaction.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(s) = self.scheduler {
-            s.abort();
+        // A send cut short leaves its claim to expire; the message is sent again later
+        // with the same Message-ID.
+        for job in [self.scheduler, self.mailer].into_iter().flatten() {
+            job.abort();
         }
         result
     }

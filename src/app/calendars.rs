@@ -143,7 +143,7 @@ fn audited(
     data: Value,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    Ok(audit::record(
+    audit::record(
         conn,
         audit::Record {
             at: now,
@@ -155,7 +155,8 @@ fn audited(
             changes,
             data,
         },
-    )?)
+    )?;
+    Ok(())
 }
 
 /// Saves a new version of a calendar and of every policy that uses it.

@@ -11,6 +11,7 @@ pub mod calendars;
 pub mod catalogue;
 pub mod directory;
 mod error;
+pub mod notify;
 pub mod record;
 pub mod sla;
 pub mod tickets;
@@ -39,18 +40,26 @@ pub struct App {
     /// The zone whose calendar year numbers tickets.
     pub ticket_tz: chrono_tz::Tz,
     pub sla: sla::Env,
+    /// The mail templates, compiled and checked at start.
+    pub mail: crate::mail::Templates,
 }
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> anyhow::Result<App> {
         let ticket_tz = settings.ticket_timezone()?;
         let sla = sla::Env::new(settings.sla.clone(), settings.scheduler.clone());
+        let dir = &settings.mail.templates_dir;
+        let mail = crate::mail::Templates::load(
+            settings.mail.language,
+            (!dir.as_os_str().is_empty()).then_some(dir.as_path()),
+        )?;
         Ok(App {
             db,
             clock,
             settings,
             ticket_tz,
             sla,
+            mail,
         })
     }
 

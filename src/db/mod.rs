@@ -311,3 +311,43 @@ pub fn claim_due_ticket(
             == 1),
     }
 }
+
+/// Claims up to `limit` due outbox rows for `owner` until `until` and returns them, in the
+/// caller's transaction. PostgreSQL skips rows another daemon is claiming right now
+/// (`FOR UPDATE SKIP LOCKED`); on SQLite the write transaction already excludes other
+/// writers. Either way the lease is what keeps the rows from other daemons while they are
+/// being sent, after this transaction commits.
+pub fn claim_outbox(
+    conn: &mut DbConn,
+    owner: &str,
+    now: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+    limit: i64,
+) -> diesel::QueryResult<Vec<models::OutboxRow>> {
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl, SelectableHelper};
+    use schema::outbox::dsl as o;
+    let due = || {
+        o::outbox
+            .filter(o::status.eq(queries::outbox::QUEUED))
+            .filter(o::next_attempt_at.le(now))
+            .filter(o::lease_until.is_null().or(o::lease_until.lt(now)))
+            .order(o::next_attempt_at.asc())
+            .select(o::id)
+            .limit(limit)
+    };
+    let ids: Vec<String> = match conn {
+        DbConn::Pg(c) => due().for_update().skip_locked().load(c)?,
+        DbConn::Sqlite(c) => due().load(c)?,
+    };
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    diesel::update(o::outbox.filter(o::id.eq_any(&ids)))
+        .set((o::lease_owner.eq(owner), o::lease_until.eq(until)))
+        .execute(conn)?;
+    o::outbox
+        .filter(o::id.eq_any(&ids))
+        .select(models::OutboxRow::as_select())
+        .order(o::next_attempt_at.asc())
+        .load(conn)
+}

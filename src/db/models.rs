@@ -270,3 +270,28 @@ pub struct NewSlaEvent {
     pub data: String,
     pub recorded_at: NaiveDateTime,
 }
+
+/// One notice to one recipient, queued in the transaction of the change it reports.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub ticket_id: Option<String>,
+    pub event: String,
+    pub source_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub thread_id: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub not_before: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}

@@ -236,6 +236,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        ticket_id -> Nullable<Text>,
+        event -> Text,
+        source_id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        thread_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        not_before -> Timestamp,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
@@ -257,4 +281,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_policy_versions,
     sla_targets,
     sla_events,
+    outbox,
 );

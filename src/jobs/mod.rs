@@ -1,4 +1,5 @@
 //! Background work of the daemon. Jobs use `anyhow`; each unit of work is one database
 //! transaction, claimed through a lease so several daemons can share one database.
 
+pub mod outbox;
 pub mod scheduler;

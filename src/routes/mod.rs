@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod organizations;
+pub mod outbox;
 pub mod services;
 pub mod sla_policies;
 pub mod ticket_actions;
@@ -48,6 +49,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::spec))
                 .service(web::resource("/me").get(users::me))
+                .service(web::resource("/outbox").get(outbox::list))
+                .service(web::resource("/outbox/retry-dead").post(outbox::retry_dead))
+                .service(web::resource("/outbox/{id}/retry").post(outbox::retry))
                 .service(
                     web::resource("/organizations")
                         .get(organizations::list)

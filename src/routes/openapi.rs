@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    calendars, health, organizations, services, sla_policies, ticket_actions, ticket_sla, tickets,
-    users,
+    calendars, health, organizations, outbox, services, sla_policies, ticket_actions, ticket_sla,
+    tickets, users,
 };
 
 struct BearerAuth;
@@ -105,6 +105,7 @@ impl Modify for BearerAuth {
         calendars::create, calendars::list, calendars::get, calendars::update, calendars::import_holidays,
         sla_policies::create, sla_policies::list, sla_policies::get, sla_policies::update,
         ticket_sla::get, ticket_sla::rebaseline, ticket_sla::rebaseline_policy,
+        outbox::list, outbox::retry, outbox::retry_dead,
     )
 )]
 pub struct ApiDoc;

@@ -81,6 +81,7 @@ pub struct TestApp {
     pub state: actix_web::web::Data<spbe_desk::routes::AppState>,
     pub db_url: String,
     _db: TestDb,
+    _mail_dir: tempfile::TempDir,
 }
 
 pub struct Resp {
@@ -131,8 +132,13 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let (url, db) = test_database();
+    let mail_dir = tempfile::tempdir().expect("mail dir");
+    let mail_path = mail_dir.path().display().to_string();
     let mut all: Vec<(&str, &str)> = vec![
         ("database.url", url.as_str()),
+        // Tests send mail themselves (`send_mail`); nothing is written under var/.
+        ("mail.poll_seconds", "0"),
+        ("mail.file_dir", mail_path.as_str()),
         ("http.bind", "127.0.0.1:0"),
         ("http.workers", "2"),
         ("database.pool_size", "4"),
@@ -167,6 +173,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         state,
         db_url,
         _db: db,
+        _mail_dir: mail_dir,
     }
 }
 
@@ -180,6 +187,16 @@ impl TestApp {
         .await
         .expect("join")
         .expect("tick")
+    }
+
+    /// One pass of the outbox worker at the test clock's "now", through the configured
+    /// transport.
+    pub async fn send_mail(&self) -> spbe_desk::jobs::outbox::PassReport {
+        let transport = spbe_desk::mail::Transport::from_settings(&self.state.app.settings.mail)
+            .expect("mail transport");
+        spbe_desk::jobs::outbox::pass(&self.state.app, &transport, "test-mailer")
+            .await
+            .expect("mail pass")
     }
 
     pub fn token(&self, who: &str) -> &str {

@@ -6,6 +6,7 @@ mod cli;
 mod helpers;
 mod idempotency;
 mod layers;
+mod mail;
 mod operations;
 mod robustness;
 mod scope;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::{record_system, scope_of, TicketView};
+use crate::app::notify::Happened;
 use crate::app::sla;
 use crate::app::{new_id, record, App, AppError, AppResult};
 use crate::db::models::{IdempotencyKey, Ticket};
@@ -336,7 +337,7 @@ impl App {
             &record::ticket(&ticket),
             record::TICKET_IGNORED,
         );
-        audit::record(
+        let created_id = audit::record(
             conn,
             audit::Record {
                 at: now,
@@ -361,7 +362,18 @@ impl App {
                 ticket.id
             )));
         }
-        record_system(conn, &ticket.id, synced.system, now)?;
+        let mut happened: Vec<Happened> = Happened::from_audit("created", created_id, json!({}))
+            .into_iter()
+            .collect();
+        happened.extend(record_system(conn, &ticket.id, synced.system, now)?);
+        self.enqueue_notices(
+            conn,
+            &ticket,
+            synced.sla.as_ref(),
+            Some(actor),
+            happened,
+            now,
+        )?;
         Ok(TicketView {
             ticket,
             sla: synced.sla,

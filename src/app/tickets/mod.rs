@@ -12,6 +12,7 @@ use serde_json::Value;
 pub use create::{CreateTicket, OutageIn, ReporterIn};
 pub use work::{CommentBody, PatchTicket, TicketAction};
 
+use super::notify::Happened;
 use super::sla::{self, SlaState, SystemEvent};
 use super::{check_version, record, App, AppError, AppResult};
 use crate::db::models::{AuditEvent, Comment, SlaEventRow, Ticket};
@@ -182,11 +183,13 @@ impl App {
                 "the ticket was changed by someone else meanwhile; reload and retry".into(),
             ));
         }
+        let mut happened = Vec::new();
+        let actor = match by {
+            By::User(a) => Some(a),
+            By::Daemon => None,
+        };
         if let Applied::Action { verb, data } = applied {
-            let actor_id = match by {
-                By::User(a) => Some(a.user_id.as_str()),
-                By::Daemon => None,
-            };
+            let actor_id = actor.map(|a| a.user_id.as_str());
             let changes = Changes::diff(
                 &record::ticket(&before),
                 &record::ticket(&by_actor),
@@ -202,11 +205,13 @@ impl App {
                     ticket_id: Some(&after.id),
                     action: verb,
                     changes: &changes,
-                    data,
+                    data: data.clone(),
                 },
-            )?;
+            )
+            .map(|id| happened.extend(Happened::from_audit(verb, id, data)))?;
         }
-        record_system(conn, &after.id, synced.system, now)?;
+        happened.extend(record_system(conn, &after.id, synced.system, now)?);
+        self.enqueue_notices(conn, &after, synced.sla.as_ref(), actor, happened, now)?;
         Ok(TicketView {
             ticket: after,
             sla: synced.sla,
@@ -284,15 +289,16 @@ impl App {
 }
 
 /// Audit events for what the daemon did on its own (actor: none), in the caller's
-/// transaction.
+/// transaction; returns those that may notify.
 pub(super) fn record_system(
     conn: &mut DbConn,
     ticket_id: &str,
     events: Vec<SystemEvent>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<Vec<Happened>> {
+    let mut happened = Vec::new();
     for ev in events {
-        audit::record(
+        let id = audit::record(
             conn,
             audit::Record {
                 at: now,
@@ -302,9 +308,10 @@ pub(super) fn record_system(
                 ticket_id: Some(ticket_id),
                 action: ev.action,
                 changes: &ev.changes,
-                data: ev.data,
+                data: ev.data.clone(),
             },
         )?;
+        happened.extend(Happened::from_audit(ev.action, id, ev.data));
     }
-    Ok(())
+    Ok(happened)
 }

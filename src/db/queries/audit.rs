@@ -45,13 +45,14 @@ pub struct Record<'a> {
     pub data: serde_json::Value,
 }
 
-/// Appends one event, in the caller's transaction.
-pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<()> {
+/// Appends one event, in the caller's transaction, and returns its id.
+pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
     use crate::domain::audit::canonical;
+    let id = uuid::Uuid::new_v4().to_string();
     insert(
         conn,
         &NewAuditEvent {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: id.clone(),
             occurred_at: r.at.naive_utc(),
             actor_id: r.actor_id.map(str::to_string),
             entity_type: r.entity_type.to_string(),
@@ -61,7 +62,8 @@ pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<()> {
             changes: canonical(&r.changes.to_value()),
             data: canonical(&r.data),
         },
-    )
+    )?;
+    Ok(id)
 }
 
 /// Records the creation of a (non-ticket) entity: every field of `after` goes from null.
@@ -88,4 +90,5 @@ pub fn created(
             data: serde_json::json!({}),
         },
     )
+    .map(|_| ())
 }

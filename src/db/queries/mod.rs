@@ -5,6 +5,7 @@ pub mod audit;
 pub mod comments;
 pub mod idempotency;
 pub mod organizations;
+pub mod outbox;
 pub mod services;
 pub mod sla;
 pub mod tickets;

@@ -1,0 +1,406 @@
+//! Notices by e-mail: what a ticket change tells whom, written to the outbox in the same
+//! transaction as the change (so a notice exists exactly when its change does), and the
+//! outbox use cases: the worker's claims and results, the admin's list and retries.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::sla::SlaState;
+use super::{new_id, App, AppError, AppResult};
+use crate::config::MailLanguage;
+use crate::db::models::{OutboxRow, Ticket};
+use crate::db::queries::outbox::{self as q, OutboxFilter};
+use crate::db::queries::{organizations, services, users};
+use crate::db::DbConn;
+use crate::domain::scope::Actor;
+use crate::domain::{Classification, Criticality, OrgKind, Role};
+use crate::mail::{domain_of, format_instant, EVENTS};
+
+/// One thing that happened to a ticket that may notify: the mail event, the audit event
+/// that recorded it, and that event's data.
+pub(crate) struct Happened {
+    pub event: &'static str,
+    pub audit_id: String,
+    pub data: Value,
+}
+
+impl Happened {
+    /// The mail event an audit action maps to, if it notifies at all.
+    pub(crate) fn from_audit(action: &str, audit_id: String, data: Value) -> Option<Happened> {
+        let event = EVENTS.iter().find(|e| **e == action).copied()?;
+        // A comment notifies only when the reporter may read it and did not write it.
+        if event == "commented"
+            && (data["visibility"] != "public" || data["from_reporter"] == Value::Bool(true))
+        {
+            return None;
+        }
+        Some(Happened {
+            event,
+            audit_id,
+            data,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct TicketContext {
+    number: String,
+    /// Null for a restricted ticket, like the description and the resolution.
+    title: Option<String>,
+    description: Option<String>,
+    resolution: Option<String>,
+    status: String,
+    priority: String,
+    tier: i32,
+    organization: String,
+    service: Option<String>,
+    critical_service: bool,
+    restricted: bool,
+    /// The nearest running deadline, written for people in the calendar's zone.
+    due: Option<String>,
+    url: String,
+}
+
+#[derive(Serialize, Default)]
+struct EventContext {
+    at: Option<String>,
+    mode: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+    comment: Option<String>,
+    target_label: Option<String>,
+    pending_label: Option<String>,
+    due: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Context {
+    ticket: TicketContext,
+    event: EventContext,
+}
+
+fn target_label(lang: MailLanguage, target: &str) -> String {
+    let (id, en) = match target {
+        "response" => ("respons", "response"),
+        "escalation" => ("penanganan Tier 1", "Tier 1"),
+        "resolution" => ("penyelesaian", "resolution"),
+        "tier2_resolution" => ("penyelesaian Tier 2", "Tier 2 resolution"),
+        other => (other, other),
+    };
+    match lang {
+        MailLanguage::Id => id.into(),
+        MailLanguage::En => en.into(),
+    }
+}
+
+fn pending_label(lang: MailLanguage, reason: &str) -> String {
+    let (id, en) = match reason {
+        "waiting_for_reporter" => ("tanggapan dari pelapor", "a reply from the reporter"),
+        "waiting_for_vendor" => ("tindakan vendor", "the vendor"),
+        "waiting_for_third_party" => ("tindakan pihak ketiga", "a third party"),
+        "waiting_for_schedule" => ("jadwal yang disepakati", "the agreed schedule"),
+        other => (other, other),
+    };
+    match lang {
+        MailLanguage::Id => id.into(),
+        MailLanguage::En => en.into(),
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+/// Active users of a role, optionally of one organization.
+fn people(conn: &mut DbConn, org: Option<&str>, role: Role) -> AppResult<Vec<String>> {
+    Ok(users::list(conn, org, Some(role.as_str()))?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| u.email)
+        .collect())
+}
+
+fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<String>> {
+    Ok(organizations::list(conn, Some(kind.as_str()))?
+        .into_iter()
+        .filter_map(|o| o.email)
+        .collect())
+}
+
+impl App {
+    /// Queues the notices for what just happened to `t`, in the caller's transaction.
+    /// `actor`'s own address is left out: nobody is told of what they did themselves.
+    pub(crate) fn enqueue_notices(
+        &self,
+        conn: &mut DbConn,
+        t: &Ticket,
+        sla: Option<&SlaState>,
+        actor: Option<&Actor>,
+        happened: Vec<Happened>,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        if happened.is_empty() {
+            return Ok(());
+        }
+        let lang = self.settings.mail.language;
+        let tz = sla.map_or(self.ticket_tz, |s| s.context.calendar.timezone());
+        let restricted = Classification::parse(&t.classification) != Some(Classification::Normal);
+        let org = organizations::get(conn, &t.organization_id)?;
+        let service = match &t.service_id {
+            Some(id) => services::get(conn, id)?,
+            None => None,
+        };
+        let critical = service
+            .as_ref()
+            .is_some_and(|s| s.criticality == Criticality::Critical.as_str());
+        let due = sla.and_then(|s| {
+            s.targets
+                .targets
+                .iter()
+                .filter(|x| x.is_active())
+                .filter_map(|x| x.due_at(&s.context.calendar))
+                .min()
+        });
+        let ticket = TicketContext {
+            number: t.number.clone(),
+            title: (!restricted).then(|| t.title.clone()),
+            description: (!restricted && !t.description.is_empty()).then(|| t.description.clone()),
+            resolution: if restricted {
+                None
+            } else {
+                t.resolution.clone()
+            },
+            status: t.status.clone(),
+            priority: t.priority.clone(),
+            tier: t.tier,
+            organization: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            service: service.as_ref().map(|s| s.name.clone()),
+            critical_service: critical,
+            restricted,
+            due: due.map(|d| format_instant(lang, tz, d)),
+            url: format!(
+                "{}/api/v1/tickets/{}",
+                self.settings.mail.desk_url.trim_end_matches('/'),
+                t.number
+            ),
+        };
+        let from_domain = domain_of(&self.settings.mail.from).to_string();
+        let thread = format!("ticket.{}@{from_domain}", t.id);
+        let own = actor.and_then(|a| users::get(conn, &a.user_id).ok().flatten());
+        let mut ctx = Context {
+            ticket,
+            event: EventContext::default(),
+        };
+        let mut rows = Vec::new();
+        for h in happened {
+            let d = &h.data;
+            ctx.event = EventContext {
+                at: d["at"]
+                    .as_str()
+                    .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+                    .or(Some(now))
+                    .map(|x| format_instant(lang, tz, x)),
+                mode: text(&d["mode"]),
+                reason: text(&d["reason"]),
+                note: text(&d["note"]),
+                comment: (!restricted).then(|| text(&d["body"])).flatten(),
+                target_label: d["target"].as_str().map(|x| target_label(lang, x)),
+                pending_label: t.pending_reason.as_deref().map(|r| pending_label(lang, r)),
+                due: ctx.ticket.due.clone(),
+            };
+            let recipients = self.recipients(conn, t, h.event, critical)?;
+            let recipients: BTreeSet<String> = recipients
+                .into_iter()
+                .map(|r| r.trim().to_ascii_lowercase())
+                .filter(|r| !r.is_empty())
+                .filter(|r| {
+                    own.as_ref()
+                        .is_none_or(|u| u.email.to_ascii_lowercase() != *r)
+                })
+                .collect();
+            if recipients.is_empty() {
+                continue;
+            }
+            let rendered = self.mail.render(h.event, &ctx).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("mail template {}: {e:#}", h.event))
+            })?;
+            // A notice that may wait goes out at the next working instant of the ticket's
+            // calendar; a critical one never waits (the flag is never set for it).
+            let not_before = match (d["may_wait_for_working_hours"].as_bool(), sla) {
+                (Some(true), Some(s)) => {
+                    s.context.calendar.next_working_instant(now).unwrap_or(now)
+                }
+                _ => now,
+            };
+            for r in recipients {
+                let id = new_id();
+                rows.push(OutboxRow {
+                    message_id: format!("{id}@{from_domain}"),
+                    id,
+                    ticket_id: Some(t.id.clone()),
+                    event: h.event.to_string(),
+                    source_id: h.audit_id.clone(),
+                    recipient: r,
+                    subject: rendered.subject.clone(),
+                    body_text: rendered.text.clone(),
+                    body_html: rendered.html.clone(),
+                    thread_id: Some(thread.clone()),
+                    status: q::QUEUED.into(),
+                    attempts: 0,
+                    not_before: not_before.naive_utc(),
+                    next_attempt_at: not_before.naive_utc(),
+                    lease_owner: None,
+                    lease_until: None,
+                    last_error: None,
+                    created_at: now.naive_utc(),
+                    sent_at: None,
+                });
+            }
+        }
+        q::insert(conn, &rows)?;
+        Ok(())
+    }
+
+    /// The addresses `mail.recipients` names for `event` on `t`.
+    fn recipients(
+        &self,
+        conn: &mut DbConn,
+        t: &Ticket,
+        event: &str,
+        critical: bool,
+    ) -> AppResult<Vec<String>> {
+        let Some(roles) = self.settings.mail.recipients.get(event) else {
+            return Ok(vec![]);
+        };
+        let mut out = Vec::new();
+        let assignee = match &t.assignee_id {
+            Some(id) => users::get(conn, id)?.filter(|u| u.active).map(|u| u.email),
+            None => None,
+        };
+        for role in roles {
+            let tier_people = |conn: &mut DbConn| {
+                if t.tier >= 2 {
+                    people(conn, None, Role::Operator)
+                } else {
+                    people(conn, Some(&t.organization_id), Role::Technician)
+                }
+            };
+            match role.as_str() {
+                "reporter" => out.extend(t.reporter_email.clone()),
+                "assignee" => out.extend(assignee.clone()),
+                "assignee_or_tier" => match &assignee {
+                    Some(a) => out.push(a.clone()),
+                    None => out.extend(tier_people(conn)?),
+                },
+                "tier_people" => out.extend(tier_people(conn)?),
+                "pd_mailbox" => {
+                    out.extend(organizations::get(conn, &t.organization_id)?.and_then(|o| o.email))
+                }
+                "pd_technicians" => {
+                    out.extend(people(conn, Some(&t.organization_id), Role::Technician)?)
+                }
+                "dinas_mailbox" => out.extend(mailboxes(conn, OrgKind::Dinas)?),
+                "operators" => out.extend(people(conn, None, Role::Operator)?),
+                "supervisors" => out.extend(people(conn, None, Role::Supervisor)?),
+                "coordination_mailbox" if critical => {
+                    out.extend(mailboxes(conn, OrgKind::Coordination)?)
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Claims due outbox rows for this daemon's worker.
+    pub fn claim_outbox(&self, owner: &str, limit: i64) -> AppResult<Vec<OutboxRow>> {
+        let now = self.now();
+        let until = now + TimeDelta::seconds(self.settings.mail.lease_seconds);
+        self.write(|conn| {
+            Ok(crate::db::claim_outbox(
+                conn,
+                owner,
+                now.naive_utc(),
+                until.naive_utc(),
+                limit,
+            )?)
+        })
+    }
+
+    /// Records that a row was handed to the mail server.
+    pub fn outbox_sent(&self, id: &str) -> AppResult<()> {
+        let now = self.now().naive_utc();
+        self.write(|conn| q::mark_sent(conn, id, now).map(|_| ()).map_err(Into::into))
+    }
+
+    /// Records a failed attempt: retried after an exponential, jittered delay, or parked as
+    /// dead when the answer was permanent or the attempts are spent.
+    pub fn outbox_failed(
+        &self,
+        row: &OutboxRow,
+        owner: &str,
+        error: &str,
+        permanent: bool,
+    ) -> AppResult<()> {
+        let m = &self.settings.mail;
+        let attempt = row.attempts + 1;
+        let retry_at = (!permanent && attempt < m.max_attempts).then(|| {
+            use rand::Rng;
+            let base = m
+                .retry_base_seconds
+                .saturating_mul(1 << (attempt - 1).min(20));
+            let jitter = rand::thread_rng().gen_range(0..=base / 2);
+            (self.now() + TimeDelta::seconds(base + jitter)).naive_utc()
+        });
+        self.write(|conn| {
+            q::mark_failed(conn, &row.id, owner, error, retry_at)
+                .map(|_| ())
+                .map_err(Into::into)
+        })
+    }
+
+    /// The outbox for the admin, newest first.
+    pub fn outbox(&self, actor: &Actor, filter: &OutboxFilter) -> AppResult<Vec<OutboxRow>> {
+        require_admin(actor)?;
+        self.read(|conn| Ok(q::list(conn, filter)?))
+    }
+
+    /// Rows by status (queued, sent, dead).
+    pub fn outbox_counts(&self) -> AppResult<Vec<(String, i64)>> {
+        self.read(|conn| Ok(q::counts(conn)?))
+    }
+
+    /// Sends a dead row again (or every dead row): back in the queue, due now. Returns how
+    /// many rows were requeued.
+    pub fn retry_outbox(&self, actor: Option<&Actor>, id: Option<&str>) -> AppResult<usize> {
+        if let Some(a) = actor {
+            require_admin(a)?;
+        }
+        let now = self.now().naive_utc();
+        self.write(|conn| {
+            if let Some(id) = id {
+                match q::get(conn, id)? {
+                    None => return Err(AppError::NotFound(format!("no outbox message {id}"))),
+                    Some(r) if r.status != q::DEAD => {
+                        return Err(AppError::Conflict(format!(
+                            "only a dead message is retried; this one is {}",
+                            r.status
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
+            Ok(q::requeue(conn, id, now)?)
+        })
+    }
+}
+
+fn require_admin(actor: &Actor) -> AppResult<()> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only an admin reads the outbox".into()))
+    }
+}

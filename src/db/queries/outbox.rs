@@ -1,0 +1,129 @@
+//! The mail outbox: queued notices, their delivery state, and what the admin sees of them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::models::OutboxRow;
+use crate::db::schema::outbox::dsl as o;
+use crate::db::DbConn;
+
+pub const QUEUED: &str = "queued";
+pub const SENT: &str = "sent";
+pub const DEAD: &str = "dead";
+
+/// Queues notices in the caller's transaction.
+pub fn insert(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
+    for r in rows {
+        diesel::insert_into(o::outbox).values(r).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {
+    o::outbox.find(id).first(conn).optional()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct OutboxFilter {
+    pub status: Option<String>,
+    pub ticket_id: Option<String>,
+    pub recipient: Option<String>,
+    /// Rows created before this (created_at, id), newest first.
+    pub before: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+/// Newest first; one row more than `limit` when there is a next page.
+pub fn list(conn: &mut DbConn, f: &OutboxFilter) -> QueryResult<Vec<OutboxRow>> {
+    let mut q = o::outbox.into_boxed();
+    if let Some(s) = &f.status {
+        q = q.filter(o::status.eq(s.clone()));
+    }
+    if let Some(t) = &f.ticket_id {
+        q = q.filter(o::ticket_id.eq(t.clone()));
+    }
+    if let Some(r) = &f.recipient {
+        q = q.filter(o::recipient.eq(r.to_ascii_lowercase()));
+    }
+    if let Some((at, id)) = &f.before {
+        q = q.filter(
+            o::created_at
+                .lt(*at)
+                .or(o::created_at.eq(*at).and(o::id.lt(id.clone()))),
+        );
+    }
+    q.order((o::created_at.desc(), o::id.desc()))
+        .limit(f.limit + 1)
+        .load(conn)
+}
+
+/// Rows by status, for the metrics and the admin.
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    o::outbox
+        .group_by(o::status)
+        .select((o::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Records a delivery. The claim may have expired meanwhile; the message went out all the
+/// same, so it is recorded whoever holds the row now.
+pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(o::outbox.find(id).filter(o::status.eq(QUEUED)))
+        .set((
+            o::status.eq(SENT),
+            o::sent_at.eq(now),
+            o::attempts.eq(o::attempts + 1),
+            o::lease_owner.eq(None::<String>),
+            o::lease_until.eq(None::<NaiveDateTime>),
+            o::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a failed attempt: the row waits until `retry_at`, or is parked as dead.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let row = o::outbox
+        .find(id)
+        .filter(o::status.eq(QUEUED))
+        .filter(o::lease_owner.eq(owner));
+    let common = (
+        o::attempts.eq(o::attempts + 1),
+        o::lease_owner.eq(None::<String>),
+        o::lease_until.eq(None::<NaiveDateTime>),
+        o::last_error.eq(Some(error.to_string())),
+    );
+    let n = match retry_at {
+        Some(at) => diesel::update(row)
+            .set((common, o::next_attempt_at.eq(at)))
+            .execute(conn)?,
+        None => diesel::update(row)
+            .set((common, o::status.eq(DEAD)))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Puts dead rows (one, or all) back in the queue, due now, with their attempts reset.
+pub fn requeue(conn: &mut DbConn, id: Option<&str>, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut q = diesel::update(o::outbox)
+        .filter(o::status.eq(DEAD))
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(o::id.eq(id.to_string()));
+    }
+    q.set((
+        o::status.eq(QUEUED),
+        o::attempts.eq(0),
+        o::next_attempt_at.eq(now),
+        o::lease_owner.eq(None::<String>),
+        o::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}

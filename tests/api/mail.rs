@@ -1,0 +1,416 @@
+//! Mail to participants through a real SMTP server process on loopback (aiosmtpd, started
+//! from `tests/smtp_sink.py`): who gets what, in which language, threaded per ticket, a
+//! restricted ticket's details never in a message, and exactly once when the server was
+//! down for a while.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use chrono::TimeDelta;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, TestApp};
+
+const FROM: &str = "Service Desk SPBE <servicedesk@kominfo.makassarkota.go.id>";
+
+/// The SMTP server process; stopped when dropped.
+struct SmtpSink {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl SmtpSink {
+    fn new() -> SmtpSink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        SmtpSink {
+            port,
+            dir: tempfile::tempdir().expect("sink dir"),
+            child: None,
+        }
+    }
+
+    fn start(&mut self) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(self.port.to_string())
+            .arg(self.dir.path())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs tests/smtp_sink.py");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout).read_line(&mut line).expect("read");
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the SMTP test server did not start; it needs aiosmtpd (pip install aiosmtpd)"
+        );
+        self.child = Some(child);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Every message received so far.
+    fn received(&self) -> Vec<Mail> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("sink dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| Mail::parse(&std::fs::read_to_string(p).expect("eml")))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[derive(Debug)]
+struct Mail {
+    to: Vec<String>,
+    headers: BTreeMap<String, String>,
+    raw: String,
+}
+
+impl Mail {
+    fn parse(raw: &str) -> Mail {
+        let head = raw.split("\r\n\r\n").next().unwrap_or("");
+        let mut headers = BTreeMap::new();
+        let mut last: Option<String> = None;
+        for line in head.split("\r\n") {
+            if line.starts_with(' ') || line.starts_with('\t') {
+                if let Some(k) = &last {
+                    if let Some(v) = headers.get_mut(k) {
+                        *v = format!("{v} {}", line.trim());
+                    }
+                }
+            } else if let Some((k, v)) = line.split_once(':') {
+                let k = k.trim().to_ascii_lowercase();
+                headers.insert(k.clone(), v.trim().to_string());
+                last = Some(k);
+            }
+        }
+        let to = headers
+            .get("x-envelope-to")
+            .map(|v| v.split(',').map(str::to_string).collect())
+            .unwrap_or_default();
+        Mail {
+            to,
+            headers,
+            raw: raw.replace("=\r\n", "").replace("\r\n", "\n"),
+        }
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
+}
+
+async fn app_with_smtp(sink: &SmtpSink, language: &str) -> TestApp {
+    let port = sink.port.to_string();
+    spawn_app_with(&[
+        ("mail.transport", "smtp"),
+        ("mail.smtp_host", "127.0.0.1"),
+        ("mail.smtp_port", port.as_str()),
+        ("mail.from", FROM),
+        ("mail.language", language),
+    ])
+    .await
+}
+
+async fn email_of(app: &TestApp, who: &str) -> String {
+    app.get("/api/v1/me", who).await.expect(200)["email"]
+        .as_str()
+        .expect("email")
+        .to_string()
+}
+
+fn to(mails: &[Mail], address: &str) -> Vec<usize> {
+    mails
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.to.iter().any(|t| t == address))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[actix_web::test]
+async fn participants_get_threaded_notices_in_bahasa_indonesia() {
+    let mut sink = SmtpSink::new();
+    sink.start();
+    let app = app_with_smtp(&sink, "id").await;
+    let tech = email_of(&app, "TECH_DUKCAPIL").await;
+    let operator = email_of(&app, "OPERATOR").await;
+    let t = app.create_ticket("TECH_DUKCAPIL", json!({})).await;
+    let (id, number) = (
+        t["id"].as_str().expect("id"),
+        t["number"].as_str().expect("number"),
+    );
+    let report = app.send_mail().await;
+    assert_eq!(report.failed, 0, "{report:?}");
+    let mails = sink.received();
+    // The reporter and the PD's mailbox hear of the new ticket; the technician who logged
+    // it does not get mail about their own action.
+    let reporter = to(&mails, "budi@makassarkota.go.id");
+    assert_eq!(reporter.len(), 1, "{mails:#?}");
+    assert_eq!(to(&mails, "disdukcapil@makassarkota.go.id").len(), 1);
+    assert!(to(&mails, &tech).is_empty(), "no mail to the actor");
+    let ack = &mails[reporter[0]];
+    assert!(ack.header("subject").contains(number), "{ack:?}");
+    assert!(ack.header("subject").contains("Tiket diterima"), "{ack:?}");
+    assert!(ack.raw.contains("Laporan telah dicatat"), "{}", ack.raw);
+    assert!(
+        ack.raw.contains("balas e-mail ini"),
+        "how to reply: {}",
+        ack.raw
+    );
+    assert!(ack
+        .header("from")
+        .contains("servicedesk@kominfo.makassarkota.go.id"));
+    let thread = format!("<ticket.{id}@kominfo.makassarkota.go.id>");
+    assert_eq!(ack.header("in-reply-to"), thread);
+    assert_eq!(ack.header("references"), thread);
+    assert!(ack
+        .header("message-id")
+        .ends_with("@kominfo.makassarkota.go.id>"));
+
+    // Escalation tells the Dinas: its mailbox and its operators, in the same thread.
+    app.action(
+        id,
+        "escalate",
+        "TECH_DUKCAPIL",
+        json!({"reason": "butuh akses server pusat"}),
+    )
+    .await
+    .expect(200);
+    app.send_mail().await;
+    let mails = sink.received();
+    let to_dinas = to(&mails, "diskominfo@makassarkota.go.id");
+    assert_eq!(to_dinas.len(), 1, "{mails:#?}");
+    let esc = &mails[to_dinas[0]];
+    assert!(
+        esc.header("subject").contains("dieskalasi ke Tier 2"),
+        "{esc:?}"
+    );
+    assert!(esc.raw.contains("butuh akses server pusat"));
+    assert_eq!(esc.header("in-reply-to"), thread);
+    assert_eq!(to(&mails, &operator).len(), 1);
+    // Every message has its own id.
+    let ids: BTreeSet<&str> = mails.iter().map(|m| m.header("message-id")).collect();
+    assert_eq!(ids.len(), mails.len());
+    // The outbox records what was sent.
+    let outbox = app
+        .get(
+            &format!("/api/v1/outbox?ticket_id={id}&status=sent"),
+            "ADMIN",
+        )
+        .await
+        .expect(200);
+    assert_eq!(outbox["items"].as_array().map(Vec::len), Some(mails.len()));
+    app.get("/api/v1/outbox", "SUPERVISOR").await.problem(403);
+}
+
+#[actix_web::test]
+async fn a_restricted_ticket_never_mails_its_details_and_english_is_a_setting() {
+    let mut sink = SmtpSink::new();
+    sink.start();
+    let app = app_with_smtp(&sink, "en").await;
+    let t = app
+        .create_ticket(
+            "TECH_DUKCAPIL",
+            json!({"classification": "restricted", "title": "Kebocoran data RAHASIA-TITLE", "description": "Isi RAHASIA-DESC"}),
+        )
+        .await;
+    let id = t["id"].as_str().expect("id");
+    app.action(id, "acknowledge", "TECH_DUKCAPIL", json!({}))
+        .await
+        .expect(200);
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        "TECH_DUKCAPIL",
+        json!({"body": "Balasan RAHASIA-COMMENT"}),
+    )
+    .await
+    .expect(201);
+    app.action(
+        id,
+        "resolve",
+        "TECH_DUKCAPIL",
+        json!({"resolution": "Diperbaiki RAHASIA-RES"}),
+    )
+    .await
+    .expect(200);
+    app.send_mail().await;
+    let mails = sink.received();
+    let reporter = to(&mails, "budi@makassarkota.go.id");
+    // created, the public comment, resolved.
+    assert_eq!(reporter.len(), 3, "{mails:#?}");
+    for m in &mails {
+        assert!(!m.raw.contains("RAHASIA"), "restricted detail in {}", m.raw);
+        assert!(m.raw.contains(t["number"].as_str().expect("number")));
+    }
+    let subjects: Vec<&str> = reporter
+        .iter()
+        .map(|i| mails[*i].header("subject"))
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("Ticket received")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.contains("Ticket resolved")),
+        "{subjects:?}"
+    );
+    assert!(mails.iter().all(|m| m.raw.contains("restricted")));
+}
+
+#[actix_web::test]
+async fn mail_queued_while_the_server_is_down_arrives_exactly_once() {
+    let mut sink = SmtpSink::new();
+    let app = app_with_smtp(&sink, "id").await;
+    for n in 0..200 {
+        app.create_ticket("TECH_DINKES", json!({"title": format!("Gangguan {n}")}))
+            .await;
+    }
+    // The server is down: every attempt fails and is put off, none is lost.
+    let down = app.send_mail().await;
+    assert_eq!(down.sent, 0);
+    assert!(down.failed >= 400, "{down:?}");
+    let queued = app
+        .get("/api/v1/outbox?status=queued&limit=200", "ADMIN")
+        .await
+        .expect(200);
+    let first = &queued["items"][0];
+    assert_eq!(first["attempts"], 1);
+    assert!(
+        first["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{first}"
+    );
+    // Too early to retry: nothing is sent even with the server up.
+    sink.start();
+    assert_eq!(app.send_mail().await.sent, 0);
+    app.clock.advance(TimeDelta::minutes(5));
+    let up = app.send_mail().await;
+    assert_eq!(up.failed, 0, "{up:?}");
+    assert_eq!(up.sent, down.failed);
+    // Every queued message arrived, each once.
+    let mails = sink.received();
+    let mut expected = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/outbox?limit=200&cursor={c}"),
+            None => "/api/v1/outbox?limit=200".into(),
+        };
+        let page = app.get(&path, "ADMIN").await.expect(200);
+        for item in page["items"].as_array().expect("items") {
+            assert_eq!(item["status"], "sent", "{item}");
+            expected.insert((
+                item["recipient"].as_str().expect("recipient").to_string(),
+                format!("<{}>", item["message_id"].as_str().expect("message id")),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let got: Vec<(String, String)> = mails
+        .iter()
+        .flat_map(|m| {
+            m.to.iter()
+                .map(|t| (t.clone(), m.header("message-id").to_string()))
+        })
+        .collect();
+    let unique: BTreeSet<_> = got.iter().cloned().collect();
+    assert_eq!(got.len(), unique.len(), "a message arrived twice");
+    assert_eq!(unique, expected);
+    assert_eq!(expected.len(), down.failed);
+}
+
+#[actix_web::test]
+async fn a_refused_recipient_is_kept_visible_as_dead_and_can_be_retried() {
+    let mut sink = SmtpSink::new();
+    let app = app_with_smtp(&sink, "id").await;
+    // The server answers 550 for the reporter's domain.
+    let mut refusing = SmtpSink {
+        port: sink.port,
+        dir: tempfile::tempdir().expect("dir"),
+        child: None,
+    };
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+    let mut child = Command::new("python3")
+        .args([script.display().to_string(), sink.port.to_string()])
+        .arg(refusing.dir.path())
+        .args(["--refuse", "warga.example"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sink");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready");
+    refusing.child = Some(child);
+    app.create_ticket(
+        "TECH_DUKCAPIL",
+        json!({"reporter": {"name": "Warga", "email": "warga@warga.example"}}),
+    )
+    .await;
+    app.send_mail().await;
+    let dead = app
+        .get("/api/v1/outbox?status=dead", "ADMIN")
+        .await
+        .expect(200);
+    let items = dead["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{dead}");
+    assert_eq!(items[0]["recipient"], "warga@warga.example");
+    assert!(
+        items[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("550")),
+        "{dead}"
+    );
+    // The PD's mailbox got its copy.
+    assert_eq!(
+        to(&refusing.received(), "disdukcapil@makassarkota.go.id").len(),
+        1
+    );
+    // Once the address works again, an admin retries the dead row.
+    refusing.stop();
+    sink.start();
+    let id = items[0]["id"].as_str().expect("id");
+    let r = app
+        .post(&format!("/api/v1/outbox/{id}/retry"), "ADMIN", json!({}))
+        .await
+        .expect(200);
+    assert_eq!(r["requeued"], 1);
+    app.post(&format!("/api/v1/outbox/{id}/retry"), "ADMIN", json!({}))
+        .await
+        .problem(409);
+    app.send_mail().await;
+    assert_eq!(to(&sink.received(), "warga@warga.example").len(), 1);
+    let v: Value = app
+        .get("/api/v1/outbox?status=dead", "ADMIN")
+        .await
+        .expect(200);
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
+}
