@@ -45,6 +45,9 @@ pub struct MailSettings {
     pub lease_seconds: i64,
     pub max_attempts: i32,
     pub retry_base_seconds: i64,
+    /// When not empty, staff are mailed only at these domains (official mail); reporters and
+    /// participants may be anywhere.
+    pub staff_domains: Vec<String>,
     /// Event name -> recipient roles.
     pub recipients: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -86,6 +89,7 @@ pub enum SmtpTls {
 /// The recipient roles `mail.recipients` may name.
 pub const RECIPIENT_ROLES: &[&str] = &[
     "reporter",
+    "participants",
     "assignee",
     "assignee_or_tier",
     "tier_people",

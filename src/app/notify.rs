@@ -2,7 +2,7 @@
 //! transaction as the change (so a notice exists exactly when its change does), and the
 //! outbox use cases: the worker's claims and results, the admin's list and retries.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -211,16 +211,21 @@ impl App {
                 pending_label: t.pending_reason.as_deref().map(|r| pending_label(lang, r)),
                 due: ctx.ticket.due.clone(),
             };
-            let recipients = self.recipients(conn, t, h.event, critical)?;
-            let recipients: BTreeSet<String> = recipients
-                .into_iter()
-                .map(|r| r.trim().to_ascii_lowercase())
-                .filter(|r| !r.is_empty())
-                .filter(|r| {
-                    own.as_ref()
-                        .is_none_or(|u| u.email.to_ascii_lowercase() != *r)
-                })
-                .collect();
+            // Address -> whether only staff roles named it (the allow-list applies to staff;
+            // reporters and participants may be anywhere).
+            let mut recipients: BTreeMap<String, bool> = BTreeMap::new();
+            for (address, staff) in self.recipients(conn, t, h.event, critical)? {
+                let address = address.trim().to_ascii_lowercase();
+                if address.is_empty()
+                    || own
+                        .as_ref()
+                        .is_some_and(|u| u.email.to_ascii_lowercase() == address)
+                {
+                    continue;
+                }
+                let only_staff = recipients.entry(address).or_insert(staff);
+                *only_staff &= staff;
+            }
             if recipients.is_empty() {
                 continue;
             }
@@ -235,8 +240,12 @@ impl App {
                 }
                 _ => now,
             };
-            for r in recipients {
+            for (r, staff) in recipients {
                 let id = new_id();
+                // An official-mail rule refuses the address: recorded, never dropped.
+                let refused = (staff && !self.allowed_staff_address(&r)).then(|| {
+                    format!("refused: {r} is outside mail.staff_domains (official mail only)")
+                });
                 rows.push(OutboxRow {
                     message_id: format!("{id}@{from_domain}"),
                     id,
@@ -248,13 +257,18 @@ impl App {
                     body_text: rendered.text.clone(),
                     body_html: rendered.html.clone(),
                     thread_id: Some(thread.clone()),
-                    status: q::QUEUED.into(),
+                    status: if refused.is_some() {
+                        q::DEAD
+                    } else {
+                        q::QUEUED
+                    }
+                    .into(),
                     attempts: 0,
                     not_before: not_before.naive_utc(),
                     next_attempt_at: not_before.naive_utc(),
                     lease_owner: None,
                     lease_until: None,
-                    last_error: None,
+                    last_error: refused,
                     created_at: now.naive_utc(),
                     sent_at: None,
                 });
@@ -264,18 +278,31 @@ impl App {
         Ok(())
     }
 
-    /// The addresses `mail.recipients` names for `event` on `t`.
+    /// Whether a staff address is in `mail.staff_domains` (always, when that list is empty).
+    fn allowed_staff_address(&self, address: &str) -> bool {
+        let domains = &self.settings.mail.staff_domains;
+        domains.is_empty()
+            || address.rsplit_once('@').is_some_and(|(_, d)| {
+                domains
+                    .iter()
+                    .any(|allowed| d.eq_ignore_ascii_case(allowed))
+            })
+    }
+
+    /// The addresses `mail.recipients` names for `event` on `t`, each with whether it is a
+    /// staff address (not the reporter's or a participant's).
     fn recipients(
         &self,
         conn: &mut DbConn,
         t: &Ticket,
         event: &str,
         critical: bool,
-    ) -> AppResult<Vec<String>> {
+    ) -> AppResult<Vec<(String, bool)>> {
         let Some(roles) = self.settings.mail.recipients.get(event) else {
             return Ok(vec![]);
         };
         let mut out = Vec::new();
+        let mut outsiders = Vec::new();
         let assignee = match &t.assignee_id {
             Some(id) => users::get(conn, id)?.filter(|u| u.active).map(|u| u.email),
             None => None,
@@ -289,7 +316,12 @@ impl App {
                 }
             };
             match role.as_str() {
-                "reporter" => out.extend(t.reporter_email.clone()),
+                "reporter" => outsiders.extend(t.reporter_email.clone()),
+                "participants" => outsiders.extend(
+                    crate::db::queries::participants::list(conn, &t.id)?
+                        .into_iter()
+                        .map(|p| p.email),
+                ),
                 "assignee" => out.extend(assignee.clone()),
                 "assignee_or_tier" => match &assignee {
                     Some(a) => out.push(a.clone()),
@@ -311,7 +343,11 @@ impl App {
                 _ => {}
             }
         }
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(|a| (a, true))
+            .chain(outsiders.into_iter().map(|a| (a, false)))
+            .collect())
     }
 
     /// Claims due outbox rows for this daemon's worker.

@@ -50,11 +50,34 @@ enum Command {
         #[arg(long, default_value = "Dinas Komunikasi dan Informatika")]
         org_name: String,
     },
+    /// The mail outbox: counts, and sending dead messages again.
+    Outbox {
+        #[command(subcommand)]
+        action: OutboxCommand,
+    },
     /// Load a small demo city, print tokens for its users, and run the daemon.
     Demo {
         /// Load and print tokens, then exit instead of serving.
         #[arg(long)]
         no_serve: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Print how many messages are queued, sent and dead.
+    Status,
+    /// Put dead messages back into the queue: one (--id) or every dead one (--dead).
+    Retry {
+        #[arg(
+            long,
+            value_name = "ID",
+            conflicts_with = "dead",
+            required_unless_present = "dead"
+        )]
+        id: Option<String>,
+        #[arg(long)]
+        dead: bool,
     },
 }
 
@@ -107,6 +130,28 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             })
             .await??;
             println!("{token}");
+            Ok(())
+        }
+        Command::Outbox { action } => {
+            let app = App::new(open_db(&settings).await?, clock, settings)?;
+            let out = tokio::task::spawn_blocking(move || match action {
+                OutboxCommand::Status => app.outbox_counts().map(|counts| {
+                    ["queued", "sent", "dead"]
+                        .iter()
+                        .map(|s| {
+                            let n = counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+                            format!("{s} {n}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }),
+                OutboxCommand::Retry { id, .. } => app
+                    .retry_outbox(None, id.as_deref())
+                    .map(|n| format!("requeued {n}")),
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{out}");
             Ok(())
         }
         Command::Demo { no_serve } => {

@@ -295,3 +295,15 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
 }
+
+/// Someone beyond the reporter and the staff who follows a ticket by e-mail.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::ticket_participants)]
+pub struct Participant {
+    pub id: String,
+    pub ticket_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub added_by: String,
+    pub created_at: NaiveDateTime,
+}

@@ -260,6 +260,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_participants (id) {
+        id -> Text,
+        ticket_id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
@@ -282,4 +293,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_targets,
     sla_events,
     outbox,
+    ticket_participants,
 );

@@ -9,6 +9,7 @@ pub mod health;
 pub mod openapi;
 pub mod organizations;
 pub mod outbox;
+pub mod participants;
 pub mod services;
 pub mod sla_policies;
 pub mod ticket_actions;
@@ -134,6 +135,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .patch(tickets::update),
                 )
                 .service(web::resource("/tickets/{id}/events").get(tickets::events))
+                .service(
+                    web::resource("/tickets/{id}/participants")
+                        .get(participants::list)
+                        .post(participants::add),
+                )
+                .service(
+                    web::resource("/tickets/{id}/participants/{participant_id}")
+                        .delete(participants::remove),
+                )
                 .service(
                     web::resource("/tickets/{id}/comments")
                         .get(ticket_actions::list_comments)

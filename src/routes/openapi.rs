@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    calendars, health, organizations, outbox, services, sla_policies, ticket_actions, ticket_sla,
-    tickets, users,
+    calendars, health, organizations, outbox, participants, services, sla_policies, ticket_actions,
+    ticket_sla, tickets, users,
 };
 
 struct BearerAuth;
@@ -106,6 +106,7 @@ impl Modify for BearerAuth {
         sla_policies::create, sla_policies::list, sla_policies::get, sla_policies::update,
         ticket_sla::get, ticket_sla::rebaseline, ticket_sla::rebaseline_policy,
         outbox::list, outbox::retry, outbox::retry_dead,
+        participants::list, participants::add, participants::remove,
     )
 )]
 pub struct ApiDoc;

@@ -414,3 +414,262 @@ async fn a_refused_recipient_is_kept_visible_as_dead_and_can_be_retried() {
         .expect(200);
     assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
 }
+
+#[actix_web::test]
+async fn participants_follow_a_ticket_and_staff_mail_stays_official() {
+    let mut sink = SmtpSink::new();
+    sink.start();
+    let port = sink.port.to_string();
+    let app = spawn_app_with(&[
+        ("mail.transport", "smtp"),
+        ("mail.smtp_port", port.as_str()),
+        ("mail.from", FROM),
+        ("mail.staff_domains", "[makassarkota.go.id]"),
+    ])
+    .await;
+    // A Disdukcapil technician whose address is outside the official domain.
+    let dukcapil = app.org_id("DISDUKCAPIL").await;
+    app.post(
+        "/api/v1/users",
+        "ADMIN",
+        json!({"name": "Teknisi Vendor", "email": "teknisi@vendor.example", "organization_id": dukcapil, "role": "technician"}),
+    )
+    .await
+    .expect(201);
+    let t = app
+        .create_ticket(
+            "TECH_DUKCAPIL",
+            json!({"reporter": {"name": "Warga", "email": "warga@surel.example"}}),
+        )
+        .await;
+    let id = t["id"].as_str().expect("id");
+    // A vendor contact follows the ticket.
+    let p = app
+        .post(
+            &format!("/api/v1/tickets/{id}/participants"),
+            "TECH_DUKCAPIL",
+            json!({"email": "Kontak@Vendor.example", "name": "Kontak Vendor"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(p["email"], "kontak@vendor.example");
+    app.post(
+        &format!("/api/v1/tickets/{id}/participants"),
+        "TECH_DUKCAPIL",
+        json!({"email": "kontak@vendor.example"}),
+    )
+    .await
+    .problem(409);
+    app.post(
+        &format!("/api/v1/tickets/{id}/participants"),
+        "AUDITOR",
+        json!({"email": "x@vendor.example"}),
+    )
+    .await
+    .problem(403);
+    app.post(
+        &format!("/api/v1/tickets/{id}/participants"),
+        "TECH_DUKCAPIL",
+        json!({"email": "bukan alamat"}),
+    )
+    .await
+    .problem(422);
+    let listed = app
+        .get(&format!("/api/v1/tickets/{id}/participants"), "SUPERVISOR")
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    let events = app.events(id, "AUDITOR").await;
+    assert!(events.iter().any(
+        |e| e["action"] == "participant_added" && e["data"]["email"] == "kontak@vendor.example"
+    ));
+    app.action(id, "acknowledge", "TECH_DUKCAPIL", json!({}))
+        .await
+        .expect(200);
+    app.action(
+        id,
+        "resolve",
+        "TECH_DUKCAPIL",
+        json!({"resolution": "Kabel diganti"}),
+    )
+    .await
+    .expect(200);
+    app.send_mail().await;
+    let mails = sink.received();
+    let resolved: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.header("subject").contains("selesai ditangani"))
+        .collect();
+    let got: BTreeSet<&str> = resolved
+        .iter()
+        .flat_map(|m| m.to.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        got,
+        BTreeSet::from(["kontak@vendor.example", "warga@surel.example"])
+    );
+    // The outside staff address was refused, and the refusal is on record.
+    assert!(to(&mails, "teknisi@vendor.example").is_empty());
+    let dead = app
+        .get(
+            "/api/v1/outbox?status=dead&recipient=teknisi@vendor.example",
+            "ADMIN",
+        )
+        .await
+        .expect(200);
+    let items = dead["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{dead}");
+    assert!(items[0]["last_error"]
+        .as_str()
+        .is_some_and(|e| e.contains("staff_domains")));
+    // Removed, the participant hears no more.
+    let pid = p["id"].as_str().expect("id");
+    let r = app
+        .send(
+            "DELETE",
+            &format!("/api/v1/tickets/{id}/participants/{pid}"),
+            Some("TECH_DUKCAPIL"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 204);
+    assert!(app
+        .events(id, "AUDITOR")
+        .await
+        .iter()
+        .any(|e| e["action"] == "participant_removed"));
+    app.action(
+        id,
+        "reopen",
+        "TECH_DUKCAPIL",
+        json!({"reason": "masih putus"}),
+    )
+    .await
+    .expect(200);
+    app.send_mail().await;
+    let reopened: Vec<Mail> = sink
+        .received()
+        .into_iter()
+        .filter(|m| m.header("subject").contains("dibuka kembali"))
+        .collect();
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened[0].to, vec!["warga@surel.example".to_string()]);
+
+    // The command line sends dead messages again, on the same database.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spbe-desk"))
+        .env_remove("SPBE_DESK_CONFIG")
+        .env("SPBE_DESK_LOG__LEVEL", "warn")
+        .env("SPBE_DESK_DATABASE__URL", &app.db_url)
+        .current_dir(sink.dir.path())
+        .args(["outbox", "retry", "--dead"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "requeued 1");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_spbe-desk"))
+        .env_remove("SPBE_DESK_CONFIG")
+        .env("SPBE_DESK_DATABASE__URL", &app.db_url)
+        .current_dir(sink.dir.path())
+        .args(["outbox", "status"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("dead 0") && text.contains("queued 1"),
+        "{text}"
+    );
+}
+
+/// The outbox rows of a ticket's SLA warnings.
+async fn warned_rows(app: &TestApp, id: &str) -> Vec<Value> {
+    app.get(&format!("/api/v1/outbox?ticket_id={id}&limit=200"), "ADMIN")
+        .await
+        .expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|r| r["event"] == "sla_warned")
+        .cloned()
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_notice_that_may_wait_leaves_at_the_next_working_instant() {
+    use chrono::TimeZone;
+    let mut sink = SmtpSink::new();
+    sink.start();
+    let app = app_with_smtp(&sink, "id").await;
+    let wita = |d: u32, h: u32, m: u32| {
+        chrono_tz::Asia::Makassar
+            .with_ymd_and_hms(2026, 11, d, h, m, 0)
+            .single()
+            .expect("instant")
+            .with_timezone(&chrono::Utc)
+    };
+    // Friday 15:40: a medium ticket warns when 45 of its 60 response minutes have run, 16:25.
+    app.clock.set(wita(27, 15, 40));
+    let t = app.create_ticket("TECH_DUKCAPIL", json!({})).await;
+    assert_eq!(t["priority"], "medium");
+    // The scheduler comes by after the office closed (16:30 on Fridays).
+    app.clock.set(wita(27, 16, 40));
+    app.tick().await;
+    app.send_mail().await;
+    let id = t["id"].as_str().expect("id");
+    let rows = warned_rows(&app, id).await;
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r["status"], "queued", "{r}");
+        // Monday 07:30 WITA.
+        assert_eq!(r["not_before"], "2026-11-29T23:30:00Z", "{r}");
+    }
+    app.clock.set(wita(30, 7, 31));
+    app.send_mail().await;
+    assert!(warned_rows(&app, id)
+        .await
+        .iter()
+        .all(|r| r["status"] == "sent"));
+    assert!(sink
+        .received()
+        .iter()
+        .any(|m| m.header("subject").contains("Peringatan batas waktu SLA")));
+}
+
+#[actix_web::test]
+async fn two_daemons_send_every_message_once() {
+    let mut sink = SmtpSink::new();
+    sink.start();
+    let app = app_with_smtp(&sink, "id").await;
+    for n in 0..60 {
+        app.create_ticket("TECH_BAPENDA", json!({"title": format!("Pajak {n}")}))
+            .await;
+    }
+    let a = app.state.app.clone();
+    let second = spbe_desk::db::Db::connect(&app.db_url, 4, std::time::Duration::from_secs(10))
+        .expect("second pool");
+    let b = std::sync::Arc::new(
+        spbe_desk::app::App::new(second, a.clock.clone(), a.settings.clone()).expect("second"),
+    );
+    let ta = spbe_desk::mail::Transport::from_settings(&a.settings.mail).expect("transport");
+    let tb = spbe_desk::mail::Transport::from_settings(&b.settings.mail).expect("transport");
+    let (ra, rb) = futures_util::future::join(
+        spbe_desk::jobs::outbox::pass(&a, &ta, "daemon-a"),
+        spbe_desk::jobs::outbox::pass(&b, &tb, "daemon-b"),
+    )
+    .await;
+    let (ra, rb) = (ra.expect("a"), rb.expect("b"));
+    assert_eq!(ra.failed + rb.failed, 0);
+    let mails = sink.received();
+    assert_eq!(ra.sent + rb.sent, mails.len());
+    let ids: BTreeSet<&str> = mails.iter().map(|m| m.header("message-id")).collect();
+    assert_eq!(ids.len(), mails.len(), "a message was sent twice");
+    let queued = app
+        .get("/api/v1/outbox?status=queued", "ADMIN")
+        .await
+        .expect(200);
+    assert_eq!(queued["items"].as_array().map(Vec::len), Some(0));
+    assert!(mails.len() >= 120, "{}", mails.len());
+}

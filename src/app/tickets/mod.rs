@@ -3,6 +3,7 @@
 //! SLA's own changes (`sla_work.rs`: re-baselines and the scheduler's pass) call it.
 
 mod create;
+mod participants;
 mod sla_work;
 mod work;
 
@@ -10,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub use create::{CreateTicket, OutageIn, ReporterIn};
+pub use participants::NewParticipant;
 pub use work::{CommentBody, PatchTicket, TicketAction};
 
 use super::notify::Happened;
@@ -117,7 +119,7 @@ fn resolve_id(conn: &mut DbConn, id: &str) -> AppResult<Option<String>> {
 
 /// Loads a ticket by UUID or number if `actor` may see it; 404 otherwise, so that a ticket
 /// outside the caller's scope is indistinguishable from one that does not exist.
-fn load_visible(conn: &mut DbConn, actor: &Actor, id: &str) -> AppResult<Ticket> {
+pub(super) fn load_visible(conn: &mut DbConn, actor: &Actor, id: &str) -> AppResult<Ticket> {
     let found = match resolve_id(conn, id)? {
         Some(tid) => tickets::get(conn, &tid)?,
         None => None,

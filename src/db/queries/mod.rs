@@ -6,6 +6,7 @@ pub mod comments;
 pub mod idempotency;
 pub mod organizations;
 pub mod outbox;
+pub mod participants;
 pub mod services;
 pub mod sla;
 pub mod tickets;
