@@ -44,3 +44,28 @@ fn environment_overrides_use_double_underscore_sections() {
         Ok(())
     });
 }
+
+#[test]
+fn smtp_needs_a_real_sender_and_recipients_name_known_roles() {
+    let e = Settings::defaults_with(&[("mail.transport", "smtp")])
+        .err()
+        .expect("localhost sender refused for smtp");
+    assert!(e.to_string().contains("mail.from"), "{e}");
+    let ok = Settings::defaults_with(&[
+        ("mail.transport", "smtp"),
+        ("mail.from", "Service Desk <sd@kominfo.makassarkota.go.id>"),
+    ]);
+    assert!(ok.is_ok());
+    let e = Settings::defaults_with(&[("mail.from", "not an address")])
+        .err()
+        .expect("bad sender");
+    assert!(e.to_string().contains("mail.from"), "{e}");
+    let e = Settings::defaults_with(&[("mail.recipients.created", "[reporter, everyone]")])
+        .err()
+        .expect("unknown role");
+    assert!(e.to_string().contains("everyone"), "{e}");
+    let e = Settings::defaults_with(&[("mail.recipients.deleted", "[reporter]")])
+        .err()
+        .expect("unknown event");
+    assert!(e.to_string().contains("deleted"), "{e}");
+}

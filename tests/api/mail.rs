@@ -36,11 +36,16 @@ impl SmtpSink {
     }
 
     fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    fn start_with(&mut self, args: &[&str]) {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(self.port.to_string())
             .arg(self.dir.path())
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs tests/smtp_sink.py");
@@ -357,19 +362,7 @@ async fn a_refused_recipient_is_kept_visible_as_dead_and_can_be_retried() {
         dir: tempfile::tempdir().expect("dir"),
         child: None,
     };
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-    let mut child = Command::new("python3")
-        .args([script.display().to_string(), sink.port.to_string()])
-        .arg(refusing.dir.path())
-        .args(["--refuse", "warga.example"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sink");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready");
-    refusing.child = Some(child);
+    refusing.start_with(&["--refuse", "warga.example"]);
     app.create_ticket(
         "TECH_DUKCAPIL",
         json!({"reporter": {"name": "Warga", "email": "warga@warga.example"}}),
@@ -672,4 +665,95 @@ async fn two_daemons_send_every_message_once() {
         .expect(200);
     assert_eq!(queued["items"].as_array().map(Vec::len), Some(0));
     assert!(mails.len() >= 120, "{}", mails.len());
+}
+
+#[actix_web::test]
+async fn a_sender_killed_mid_send_loses_nothing_and_resends_under_the_same_message_id() {
+    let mut sink = SmtpSink::new();
+    // Each message takes 50 ms to be accepted, so the daemon is killed in the middle.
+    sink.start_with(&["--delay", "0.05"]);
+    let app = app_with_smtp(&sink, "id").await;
+    for n in 0..40 {
+        app.create_ticket("TECH_DPMPTSP", json!({"title": format!("Izin {n}")}))
+            .await;
+    }
+    let queued = || async {
+        app.get("/api/v1/outbox?status=queued&limit=200", "ADMIN")
+            .await
+            .expect(200)["items"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let total = queued().await;
+    assert!(total >= 80, "{total}");
+    let daemon = || {
+        Command::new(env!("CARGO_BIN_EXE_spbe-desk"))
+            .env_remove("SPBE_DESK_CONFIG")
+            .env("SPBE_DESK_LOG__LEVEL", "warn")
+            .env("SPBE_DESK_DATABASE__URL", &app.db_url)
+            .env("SPBE_DESK_HTTP__BIND", "127.0.0.1:0")
+            .env("SPBE_DESK_SCHEDULER__TICK_SECONDS", "0")
+            .env("SPBE_DESK_MAIL__TRANSPORT", "smtp")
+            .env("SPBE_DESK_MAIL__SMTP_PORT", sink.port.to_string())
+            .env("SPBE_DESK_MAIL__FROM", FROM)
+            .env("SPBE_DESK_MAIL__POLL_SECONDS", "1")
+            .env("SPBE_DESK_MAIL__LEASE_SECONDS", "5")
+            .current_dir(sink.dir.path())
+            .arg("serve")
+            .spawn()
+            .expect("daemon")
+    };
+    let mut first = daemon();
+    let started = std::time::Instant::now();
+    while sink.received().len() < 10 {
+        assert!(started.elapsed().as_secs() < 60, "the daemon sent nothing");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // SIGKILL: no chance to record what is in flight.
+    first.kill().expect("kill");
+    first.wait().expect("reaped");
+    let before_restart = sink.received().len();
+    assert!(before_restart < total, "killed too late to test anything");
+    let mut second = daemon();
+    let started = std::time::Instant::now();
+    while queued().await > 0 {
+        assert!(
+            started.elapsed().as_secs() < 90,
+            "the restarted daemon did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    second.kill().expect("kill");
+    second.wait().expect("reaped");
+    // Every queued message arrived; a message sent twice is the same message.
+    let mails = sink.received();
+    let mut expected = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/outbox?limit=200&cursor={c}"),
+            None => "/api/v1/outbox?limit=200".into(),
+        };
+        let page = app.get(&path, "ADMIN").await.expect(200);
+        for item in page["items"].as_array().expect("items") {
+            assert_eq!(item["status"], "sent", "{item}");
+            expected.insert((
+                item["recipient"].as_str().expect("recipient").to_string(),
+                format!("<{}>", item["message_id"].as_str().expect("message id")),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let got: BTreeSet<(String, String)> = mails
+        .iter()
+        .flat_map(|m| {
+            m.to.iter()
+                .map(|t| (t.clone(), m.header("message-id").to_string()))
+        })
+        .collect();
+    assert_eq!(got, expected, "every message, and nothing else");
+    assert!(mails.len() >= expected.len());
 }
