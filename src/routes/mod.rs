@@ -179,3 +179,17 @@ pub fn path_id(raw: &str) -> ApiResult<&str> {
     }
     Ok(raw)
 }
+
+/// A page cursor: the creation instant and id of the last row of a page, as
+/// `<micros>_<uuid>`. Lists ordered by (created_at, id) continue after it.
+pub fn encode_cursor(created_at: chrono::NaiveDateTime, id: &str) -> String {
+    format!("{}_{id}", created_at.and_utc().timestamp_micros())
+}
+
+/// The instant and id in a cursor made by [`encode_cursor`]; None for anything else.
+pub fn decode_cursor(s: &str) -> Option<(chrono::NaiveDateTime, String)> {
+    let (micros, id) = s.split_once('_')?;
+    uuid::Uuid::parse_str(id).ok()?;
+    let at = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros.parse().ok()?)?;
+    Some((at.naive_utc(), id.to_string()))
+}

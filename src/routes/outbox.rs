@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::utc;
 use super::extract::{JsonBody, StrictQuery};
-use super::{path_id, State};
+use super::{decode_cursor, encode_cursor, path_id, State};
 use crate::db::models::OutboxRow;
 use crate::db::queries::outbox::OutboxFilter;
 use crate::domain::scope::Actor;
@@ -106,13 +106,6 @@ pub struct Requeued {
     pub requeued: usize,
 }
 
-fn decode_cursor(s: &str) -> Option<(chrono::NaiveDateTime, String)> {
-    let (micros, id) = s.split_once('_')?;
-    uuid::Uuid::parse_str(id).ok()?;
-    let at = DateTime::<Utc>::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((at.naive_utc(), id.to_string()))
-}
-
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "mail", params(OutboxQuery),
     description = "Admins: the mail outbox, newest first.",
     responses((status = 200, body = OutboxPage), (status = 403, body = Problem), (status = 422, body = Problem)),
@@ -150,8 +143,7 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next_cursor = if more {
-        rows.last()
-            .map(|r| format!("{}_{}", r.created_at.and_utc().timestamp_micros(), r.id))
+        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
     } else {
         None
     };

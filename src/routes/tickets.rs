@@ -3,16 +3,14 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{EventDto, TicketDto};
 use super::extract::{JsonBody, StrictQuery};
-use super::State;
+use super::{decode_cursor, encode_cursor, State};
 use crate::app::tickets::{CreateTicket, PatchTicket};
-use crate::db::models::Ticket;
 use crate::db::queries::tickets::TicketFilter;
 use crate::domain::scope::Actor;
 use crate::domain::validate::Errors;
@@ -153,17 +151,6 @@ fn csv_values<T>(
         .collect()
 }
 
-fn encode_cursor(t: &Ticket) -> String {
-    format!("{}_{}", t.created_at.and_utc().timestamp_micros(), t.id)
-}
-
-fn decode_cursor(s: &str) -> Option<(chrono::NaiveDateTime, String)> {
-    let (micros, id) = s.split_once('_')?;
-    uuid::Uuid::parse_str(id).ok()?;
-    let at = DateTime::<Utc>::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((at.naive_utc(), id.to_string()))
-}
-
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -231,7 +218,10 @@ pub async fn list(
     let now = state.app.now();
     Ok(HttpResponse::Ok().json(TicketPage {
         items: page.items.iter().map(|v| TicketDto::new(v, now)).collect(),
-        next_cursor: page.more_after.as_ref().map(encode_cursor),
+        next_cursor: page
+            .more_after
+            .as_ref()
+            .map(|t| encode_cursor(t.created_at, &t.id)),
     }))
 }
 

@@ -130,6 +130,30 @@ impl Mail {
     }
 }
 
+/// Every outbox row as (recipient, <message-id>), asserting that all of them were sent.
+async fn sent_messages(app: &TestApp) -> BTreeSet<(String, String)> {
+    let mut expected = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/outbox?limit=200&cursor={c}"),
+            None => "/api/v1/outbox?limit=200".into(),
+        };
+        let page = app.get(&path, "ADMIN").await.expect(200);
+        for item in page["items"].as_array().expect("items") {
+            assert_eq!(item["status"], "sent", "{item}");
+            expected.insert((
+                item["recipient"].as_str().expect("recipient").to_string(),
+                format!("<{}>", item["message_id"].as_str().expect("message id")),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return expected,
+        }
+    }
+}
+
 async fn app_with_smtp(sink: &SmtpSink, language: &str) -> TestApp {
     let port = sink.port.to_string();
     spawn_app_with(&[
@@ -319,26 +343,7 @@ async fn mail_queued_while_the_server_is_down_arrives_exactly_once() {
     assert_eq!(up.sent, down.failed);
     // Every queued message arrived, each once.
     let mails = sink.received();
-    let mut expected = BTreeSet::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/outbox?limit=200&cursor={c}"),
-            None => "/api/v1/outbox?limit=200".into(),
-        };
-        let page = app.get(&path, "ADMIN").await.expect(200);
-        for item in page["items"].as_array().expect("items") {
-            assert_eq!(item["status"], "sent", "{item}");
-            expected.insert((
-                item["recipient"].as_str().expect("recipient").to_string(),
-                format!("<{}>", item["message_id"].as_str().expect("message id")),
-            ));
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_string()),
-            None => break,
-        }
-    }
+    let expected = sent_messages(&app).await;
     let got: Vec<(String, String)> = mails
         .iter()
         .flat_map(|m| {
@@ -727,26 +732,7 @@ async fn a_sender_killed_mid_send_loses_nothing_and_resends_under_the_same_messa
     second.wait().expect("reaped");
     // Every queued message arrived; a message sent twice is the same message.
     let mails = sink.received();
-    let mut expected = BTreeSet::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/outbox?limit=200&cursor={c}"),
-            None => "/api/v1/outbox?limit=200".into(),
-        };
-        let page = app.get(&path, "ADMIN").await.expect(200);
-        for item in page["items"].as_array().expect("items") {
-            assert_eq!(item["status"], "sent", "{item}");
-            expected.insert((
-                item["recipient"].as_str().expect("recipient").to_string(),
-                format!("<{}>", item["message_id"].as_str().expect("message id")),
-            ));
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_string()),
-            None => break,
-        }
-    }
+    let expected = sent_messages(&app).await;
     let got: BTreeSet<(String, String)> = mails
         .iter()
         .flat_map(|m| {
