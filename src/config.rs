@@ -22,6 +22,14 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub log: LogSettings,
     pub mail: MailSettings,
+    pub audit: AuditSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    /// The checkpoint signing key; empty: none.
+    pub key_file: PathBuf,
+    pub checkpoint_minutes: u64,
 }
 
 /// Notices by e-mail: the transport, the sender, the outbox worker, and who is told of what.
@@ -121,6 +129,8 @@ pub struct SchedulerSettings {
 #[derive(Clone, Deserialize)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// SQLite only: `full` (the default; durable across a power loss) or `normal` (faster).
+    pub sqlite_synchronous: crate::db::SqliteSync,
     pub pool_size: u32,
     pub connect_timeout_seconds: u64,
 }

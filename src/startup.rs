@@ -22,6 +22,7 @@ pub struct Application {
     state: web::Data<AppState>,
     scheduler: Option<tokio::task::JoinHandle<()>>,
     mailer: Option<tokio::task::JoinHandle<()>>,
+    checkpoints: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -45,6 +46,16 @@ impl Application {
         let app = Arc::new(DeskApp::new(db, clock, settings)?);
         let scheduler = (app.settings.scheduler.tick_seconds > 0)
             .then(|| tokio::spawn(crate::jobs::scheduler::run(app.clone())));
+        let checkpoints = match (
+            app.settings.audit.key_file.as_os_str().is_empty(),
+            app.settings.audit.checkpoint_minutes,
+        ) {
+            (false, minutes) if minutes > 0 => {
+                let key = crate::app::audit::read_signing_key(&app.settings.audit.key_file)?;
+                Some(tokio::spawn(crate::jobs::checkpoint::run(app.clone(), key)))
+            }
+            _ => None,
+        };
         let mailer = if app.settings.mail.poll_seconds > 0 {
             let transport = crate::mail::Transport::from_settings(&app.settings.mail)?;
             Some(tokio::spawn(crate::jobs::outbox::run(
@@ -97,6 +108,7 @@ impl Application {
             state,
             scheduler,
             mailer,
+            checkpoints,
         })
     }
 
@@ -115,7 +127,10 @@ impl Application {
         let result = self.server.await;
         // A send cut short leaves its claim to expire; the message is sent again later
         // with the same Message-ID.
-        for job in [self.scheduler, self.mailer].into_iter().flatten() {
+        for job in [self.scheduler, self.mailer, self.checkpoints]
+            .into_iter()
+            .flatten()
+        {
             job.abort();
         }
         result
@@ -144,10 +159,16 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database.url.clone();
     let size = settings.database.pool_size;
     let timeout = Duration::from_secs(settings.database.connect_timeout_seconds);
+    let sync = settings.database.sqlite_synchronous;
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
-        let db = Db::connect(&url, size, timeout)?;
+        let db = Db::connect_with(&url, size, timeout, sync)?;
         let now = crate::clock::SystemClock.now();
         db.write(|conn| crate::app::sla::seed(conn, now))?;
+        // Events written before the hash chains existed get their place in them, once.
+        let chained = db.write(crate::app::audit::chain_legacy_events)?;
+        if chained > 0 {
+            tracing::info!(events = chained, "audit events chained");
+        }
         Ok(db)
     })
     .await?

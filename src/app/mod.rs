@@ -7,6 +7,7 @@
 //! append the audit and ledger rows, in that order, so every writer (clients, the
 //! scheduler, several daemons) takes its locks in the same order.
 
+pub mod audit;
 pub mod calendars;
 pub mod catalogue;
 pub mod directory;

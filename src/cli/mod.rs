@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         action: OutboxCommand,
     },
+    /// The tamper-evident audit trail: keys, checkpoints, verification.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// Load a small demo city, print tokens for its users, and run the daemon.
     Demo {
         /// Load and print tokens, then exit instead of serving.
@@ -79,6 +84,19 @@ enum OutboxCommand {
         #[arg(long)]
         dead: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Create a new checkpoint signing key in FILE (it must not exist); prints the public key.
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a checkpoint over every chain's head now, with audit.key_file.
+    Checkpoint,
+    /// Walk every hash chain and checkpoint; print the first broken link and exit 1 if any.
+    Verify,
 }
 
 pub fn main() -> ExitCode {
@@ -132,6 +150,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Audit { action } => audit(action, settings, clock).await,
         Command::Outbox { action } => {
             let app = App::new(open_db(&settings).await?, clock, settings)?;
             let out = tokio::task::spawn_blocking(move || match action {
@@ -182,6 +201,55 @@ async fn demo_then(
     } else {
         Ok(())
     }
+}
+
+async fn audit(
+    action: AuditCommand,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    use crate::app::audit::{read_signing_key, write_new_signing_key};
+    if let AuditCommand::Keygen { out } = &action {
+        let public = write_new_signing_key(out)?;
+        println!("public key {public}");
+        return Ok(());
+    }
+    let key_file = settings.audit.key_file.clone();
+    let key = if key_file.as_os_str().is_empty() {
+        None
+    } else {
+        Some(read_signing_key(&key_file)?)
+    };
+    let app = App::new(open_db(&settings).await?, clock, settings)?;
+    tokio::task::spawn_blocking(move || match action {
+        AuditCommand::Checkpoint => {
+            let key =
+                key.ok_or_else(|| anyhow::anyhow!("set audit.key_file to sign checkpoints"))?;
+            let (heads, root) = app
+                .audit_checkpoint(&key)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("checkpoint over {heads} chains, root {root}");
+            Ok(())
+        }
+        AuditCommand::Verify => {
+            let public = key.map(|k| k.verifying_key());
+            let r = app
+                .verify_audit(public.as_ref())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match r.broken {
+                None => {
+                    println!(
+                        "audit trail intact: {} events in {} chains, {} checkpoints",
+                        r.events, r.chains, r.checkpoints
+                    );
+                    Ok(())
+                }
+                Some(b) => Err(anyhow::anyhow!("audit trail broken: {b}")),
+            }
+        }
+        AuditCommand::Keygen { .. } => Ok(()),
+    })
+    .await?
 }
 
 /// The `serve` command: the daemon with its HTTP layer and workers.

@@ -80,18 +80,31 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How SQLite makes a commit durable (`database.sqlite_synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    /// Every commit is on disk before it is acknowledged: it survives a power loss.
+    #[default]
+    Full,
+    /// Faster: a commit survives a crash of the daemon, but the last ones may be lost to a
+    /// power loss or an operating-system crash. An explicit choice.
+    Normal,
+}
+
 pub struct DbManager {
     url: DbUrl,
+    sync: SqliteSync,
 }
 
 impl DbManager {
-    pub fn new(url: DbUrl) -> Self {
-        Self { url }
+    pub fn new(url: DbUrl, sync: SqliteSync) -> Self {
+        Self { url, sync }
     }
 }
 
 /// Opens one connection of the backend named by the URL, with per-connection settings.
-pub fn establish(url: &DbUrl) -> Result<DbConn, diesel::ConnectionError> {
+pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::ConnectionError> {
     match url {
         DbUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -106,13 +119,18 @@ pub fn establish(url: &DbUrl) -> Result<DbConn, diesel::ConnectionError> {
                 diesel::ConnectionError::InvalidConnectionUrl("SQLite path is not UTF-8".into())
             })?;
             let mut conn = SqliteConnection::establish(path_str)?;
-            // WAL lets readers proceed while one writer commits; synchronous=NORMAL is durable
-            // in WAL mode across application crashes; busy_timeout covers other processes
-            // (CLI subcommands) writing while the daemon runs.
-            conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-            )
+            // WAL lets readers proceed while one writer commits. synchronous=FULL syncs the
+            // WAL at every commit, so an acknowledged change survives a power loss; NORMAL
+            // survives only a crash of the daemon. busy_timeout covers other processes (CLI
+            // subcommands) writing while the daemon runs.
+            let synchronous = match sync {
+                SqliteSync::Full => "FULL",
+                SqliteSync::Normal => "NORMAL",
+            };
+            conn.batch_execute(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+            ))
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
         }
@@ -130,7 +148,7 @@ impl ManageConnection for DbManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+        establish(&self.url, self.sync).map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
@@ -176,8 +194,18 @@ pub enum DbError {
 impl Db {
     /// Connects, runs pending migrations on one connection, then builds the pool.
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
+        Self::connect_with(url, pool_size, timeout, SqliteSync::Full)
+    }
+
+    /// `connect` with SQLite's durability chosen.
+    pub fn connect_with(
+        url: &str,
+        pool_size: u32,
+        timeout: Duration,
+        sync: SqliteSync,
+    ) -> anyhow::Result<Db> {
         let parsed = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
-        let mut conn = establish(&parsed)
+        let mut conn = establish(&parsed, sync)
             .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", redact_url(url)))?;
         let applied = run_migrations(&mut conn)?;
         for m in applied {
@@ -188,7 +216,7 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(timeout)
-            .build(DbManager::new(parsed))
+            .build(DbManager::new(parsed, sync))
             .map_err(|e| anyhow::anyhow!("cannot build connection pool: {e}"))?;
         Ok(Db {
             pool,

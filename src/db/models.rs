@@ -152,6 +152,11 @@ pub struct AuditEvent {
     pub action: String,
     pub changes: String,
     pub data: String,
+    /// The entity's own sequence, from 1 (null only on rows older than the chain, until the
+    /// next start gives them one).
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -166,6 +171,11 @@ pub struct NewAuditEvent {
     pub action: String,
     pub changes: String,
     pub data: String,
+    /// The entity's own sequence, from 1 (null only on rows older than the chain, until the
+    /// next start gives them one).
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
@@ -306,4 +316,26 @@ pub struct Participant {
     pub name: Option<String>,
     pub added_by: String,
     pub created_at: NaiveDateTime,
+}
+
+/// A signed checkpoint over the heads of every audit chain.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::audit_checkpoints)]
+pub struct AuditCheckpoint {
+    pub seq: i64,
+    pub created_at: NaiveDateTime,
+    pub heads: String,
+    pub root: String,
+    pub public_key: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::db::schema::audit_checkpoints)]
+pub struct NewAuditCheckpoint {
+    pub created_at: NaiveDateTime,
+    pub heads: String,
+    pub root: String,
+    pub public_key: String,
+    pub signature: String,
 }

@@ -148,6 +148,20 @@ diesel::table! {
         action -> Text,
         changes -> Text,
         data -> Text,
+        chain_seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        created_at -> Timestamp,
+        heads -> Text,
+        root -> Text,
+        public_key -> Text,
+        signature -> Text,
     }
 }
 
@@ -294,4 +308,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_events,
     outbox,
     ticket_participants,
+    audit_checkpoints,
 );

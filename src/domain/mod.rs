@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
+pub mod chain;
 pub mod number;
 pub mod priority;
 pub mod scope;

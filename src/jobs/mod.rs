@@ -1,5 +1,6 @@
 //! Background work of the daemon. Jobs use `anyhow`; each unit of work is one database
 //! transaction, claimed through a lease so several daemons can share one database.
 
+pub mod checkpoint;
 pub mod outbox;
 pub mod scheduler;

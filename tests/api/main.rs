@@ -2,6 +2,7 @@
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
 mod audit;
+mod audit_chain;
 mod cli;
 mod helpers;
 mod idempotency;

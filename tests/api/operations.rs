@@ -96,3 +96,34 @@ async fn unknown_routes_are_problem_404s() {
         .await
         .problem(405);
 }
+
+#[derive(diesel::QueryableByName)]
+struct Synchronous {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    synchronous: i32,
+}
+
+#[actix_web::test]
+async fn sqlite_commits_are_durable_by_default() {
+    use diesel::RunQueryDsl;
+    let app = crate::helpers::spawn_app().await;
+    let db = app.state.app.db.clone();
+    let level = tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().expect("conn");
+        match &mut *c {
+            spbe_desk::db::DbConn::Sqlite(s) => Some(
+                diesel::sql_query("PRAGMA synchronous")
+                    .get_result::<Synchronous>(s)
+                    .expect("pragma")
+                    .synchronous,
+            ),
+            spbe_desk::db::DbConn::Pg(_) => None,
+        }
+    })
+    .await
+    .expect("join");
+    // 2 is FULL: the WAL is synced at every commit (PostgreSQL keeps its operator's setting).
+    if let Some(level) = level {
+        assert_eq!(level, 2);
+    }
+}

@@ -1,9 +1,11 @@
-//! The audit trail is append-only: this module inserts and reads, and nothing in the code
-//! base updates or deletes an audit row.
+//! The audit trail is append-only: this module inserts and reads, and the database refuses
+//! UPDATE and DELETE on it (triggers), except for giving rows that predate the hash chains
+//! their place in a chain once.
 
 use diesel::prelude::*;
 
-use crate::db::models::{AuditEvent, NewAuditEvent};
+use crate::db::models::{AuditCheckpoint, AuditEvent, NewAuditCheckpoint, NewAuditEvent};
+use crate::db::schema::audit_checkpoints::dsl as ck;
 use crate::db::schema::audit_events::dsl as a;
 use crate::db::DbConn;
 
@@ -45,25 +47,150 @@ pub struct Record<'a> {
     pub data: serde_json::Value,
 }
 
-/// Appends one event, in the caller's transaction, and returns its id.
+/// The head of an entity's chain: its last sequence and hash.
+pub fn head_of(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+) -> QueryResult<(i64, String)> {
+    let h: Option<(Option<i64>, Option<String>)> = a::audit_events
+        .filter(a::entity_type.eq(entity_type))
+        .filter(a::entity_id.eq(entity_id))
+        .filter(a::chain_seq.is_not_null())
+        .order(a::chain_seq.desc())
+        .select((a::chain_seq, a::hash))
+        .first(conn)
+        .optional()?;
+    Ok(match h {
+        Some((Some(seq), Some(hash))) => (seq, hash),
+        _ => (0, String::new()),
+    })
+}
+
+/// Appends one event to its entity's hash chain, in the caller's transaction, and returns
+/// its id. Two writers appending to one entity at once cannot both win: the second insert
+/// breaks the unique (entity, chain_seq) and its transaction runs again.
 pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
     use crate::domain::audit::canonical;
+    use crate::domain::chain::{link_hash, Link};
     let id = uuid::Uuid::new_v4().to_string();
+    let (last, prev_hash) = head_of(conn, r.entity_type, r.entity_id)?;
+    let changes = canonical(&r.changes.to_value());
+    let data = canonical(&r.data);
+    let occurred_at = r.at.naive_utc();
+    let chain_seq = last + 1;
+    let hash = link_hash(
+        &prev_hash,
+        &Link {
+            id: &id,
+            occurred_at,
+            actor_id: r.actor_id,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            ticket_id: r.ticket_id,
+            action: r.action,
+            changes: &changes,
+            data: &data,
+            chain_seq,
+        },
+    );
     insert(
         conn,
         &NewAuditEvent {
             id: id.clone(),
-            occurred_at: r.at.naive_utc(),
+            occurred_at,
             actor_id: r.actor_id.map(str::to_string),
             entity_type: r.entity_type.to_string(),
             entity_id: r.entity_id.to_string(),
             ticket_id: r.ticket_id.map(str::to_string),
             action: r.action.to_string(),
-            changes: canonical(&r.changes.to_value()),
-            data: canonical(&r.data),
+            changes,
+            data,
+            chain_seq: Some(chain_seq),
+            prev_hash: Some(prev_hash),
+            hash: Some(hash),
         },
     )?;
     Ok(id)
+}
+
+/// Every event of every chain in chain order, one entity after another (for verification
+/// and checkpoints), `limit` rows after `after` (entity type, entity id, chain sequence).
+pub fn chain_page(
+    conn: &mut DbConn,
+    after: Option<&(String, String, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    let mut q = a::audit_events.into_boxed();
+    if let Some((t, id, seq)) = after {
+        q = q.filter(
+            a::entity_type
+                .gt(t.clone())
+                .or(a::entity_type.eq(t.clone()).and(
+                    a::entity_id
+                        .gt(id.clone())
+                        .or(a::entity_id.eq(id.clone()).and(a::chain_seq.gt(*seq))),
+                )),
+        );
+    }
+    q.order((a::entity_type.asc(), a::entity_id.asc(), a::chain_seq.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Events that predate the chains, oldest first.
+pub fn unchained(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<AuditEvent>> {
+    a::audit_events
+        .filter(a::hash.is_null())
+        .order(a::seq.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Gives an event that predates the chains its place in its entity's chain (the one UPDATE
+/// the database allows on this table: on a row whose hash is still null).
+pub fn set_link(
+    conn: &mut DbConn,
+    seq: i64,
+    chain_seq: i64,
+    prev_hash: &str,
+    hash: &str,
+) -> QueryResult<()> {
+    diesel::update(a::audit_events.find(seq).filter(a::hash.is_null()))
+        .set((
+            a::chain_seq.eq(chain_seq),
+            a::prev_hash.eq(prev_hash),
+            a::hash.eq(hash),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_checkpoint(conn: &mut DbConn, c: &NewAuditCheckpoint) -> QueryResult<()> {
+    diesel::insert_into(ck::audit_checkpoints)
+        .values(c)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn checkpoints(conn: &mut DbConn) -> QueryResult<Vec<AuditCheckpoint>> {
+    ck::audit_checkpoints.order(ck::seq.asc()).load(conn)
+}
+
+/// The stored hash of one event of a chain.
+pub fn link_at(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+    chain_seq: i64,
+) -> QueryResult<Option<Option<String>>> {
+    a::audit_events
+        .filter(a::entity_type.eq(entity_type))
+        .filter(a::entity_id.eq(entity_id))
+        .filter(a::chain_seq.eq(chain_seq))
+        .select(a::hash)
+        .first(conn)
+        .optional()
 }
 
 /// Records the creation of a (non-ticket) entity: every field of `after` goes from null.

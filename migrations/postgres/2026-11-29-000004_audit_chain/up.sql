@@ -1,0 +1,31 @@
+-- A tamper-evident audit trail: one hash chain per audited entity. `chain_seq` counts the
+-- entity's events from 1, `prev_hash` is the hash of the one before ('' for the first), and
+-- `hash` is SHA-256 over the event's stored fields and `prev_hash`. Rows written before this
+-- migration get their chain at the next start (the only UPDATE the trigger allows).
+ALTER TABLE audit_events ADD COLUMN chain_seq BIGINT;
+ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_events ADD COLUMN hash TEXT;
+CREATE UNIQUE INDEX audit_events_chain_idx ON audit_events (entity_type, entity_id, chain_seq);
+
+CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.hash IS NULL THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit_events is append-only';
+END;
+$$;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+-- Signed checkpoints over every chain's head, so that a consistent rewrite of a whole chain
+-- (from a dump, say) is still caught: the signing key lives outside the database.
+CREATE TABLE audit_checkpoints (
+    seq BIGSERIAL PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    -- JSON: [[entity_type, entity_id, chain_seq, hash], ...] sorted.
+    heads TEXT NOT NULL,
+    root TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
