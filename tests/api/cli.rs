@@ -152,3 +152,114 @@ fn a_bad_setting_stops_the_program_naming_the_key() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Serves on a free port from `dir` and waits until `/readyz` answers.
+// The caller owns the returned child and waits for it; clippy cannot see through the return.
+#[allow(clippy::zombie_processes)]
+async fn serve_ready(url: &str, dir: &std::path::Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = bin()
+        .current_dir(dir)
+        .env("SPBE_DESK_DATABASE__URL", url)
+        .env("SPBE_DESK_HTTP__BIND", format!("127.0.0.1:{port}"))
+        .arg("serve")
+        .spawn()
+        .expect("serve");
+    let client = awc::Client::default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await;
+        if r.is_ok_and(|r| r.status().is_success()) {
+            return (child, port);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the daemon did not come up");
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn every_ticket_acknowledged_before_a_sigkill_is_there_after_the_restart() {
+    let (url, _db) = test_database();
+    let dir = tempfile::tempdir().expect("dir");
+    let demo = bin()
+        .current_dir(dir.path())
+        .env("SPBE_DESK_DATABASE__URL", &url)
+        .args(["demo", "--no-serve"])
+        .output()
+        .expect("demo");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let env = std::fs::read_to_string(dir.path().join("var/demo-tokens.env")).expect("tokens");
+    let token = env
+        .lines()
+        .find_map(|l| l.strip_prefix("export TECH_DUKCAPIL_TOKEN="))
+        .expect("technician token")
+        .to_string();
+    let (mut daemon, port) = serve_ready(&url, dir.path()).await;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for c in 0..8 {
+        let (token, acknowledged) = (token.clone(), acknowledged.clone());
+        clients.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::default();
+            for i in 0.. {
+                let body = serde_json::json!({"title": format!("Gangguan {c}-{i}"), "kind": "incident", "reporter": {"name": "Warga"}});
+                let sent = client
+                    .post(format!("http://127.0.0.1:{port}/api/v1/tickets"))
+                    .insert_header(("Authorization", format!("Bearer {token}")))
+                    .send_json(&body)
+                    .await;
+                let Ok(mut r) = sent else { return };
+                if r.status().as_u16() != 201 {
+                    continue;
+                }
+                let Ok(v) = r.json::<serde_json::Value>().await else { return };
+                if let Some(id) = v["id"].as_str() {
+                    acknowledged.lock().expect("lock").push(id.to_string());
+                }
+            }
+        }));
+    }
+    // Let the creations run, then kill the daemon without warning.
+    while acknowledged.lock().expect("lock").len() < 50 {
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    daemon.kill().expect("SIGKILL");
+    daemon.wait().expect("reaped");
+    for c in clients {
+        c.await.expect("client");
+    }
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    let (mut daemon, port) = serve_ready(&url, dir.path()).await;
+    let client = awc::Client::default();
+    for id in &acknowledged {
+        let status = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/tickets/{id}"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .expect("get")
+            .status()
+            .as_u16();
+        assert_eq!(
+            status, 200,
+            "ticket {id} was acknowledged with 201 and is gone"
+        );
+    }
+    daemon.kill().expect("stop");
+    daemon.wait().expect("reaped");
+}
