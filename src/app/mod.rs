@@ -8,6 +8,7 @@
 //! scheduler, several daemons) takes its locks in the same order.
 
 pub mod audit;
+pub mod backup;
 pub mod calendars;
 pub mod catalogue;
 pub mod directory;

@@ -379,3 +379,35 @@ pub fn claim_outbox(
         .order(o::next_attempt_at.asc())
         .load(conn)
 }
+
+impl Db {
+    /// Runs `f` in one read-only transaction that sees a single consistent snapshot of the
+    /// whole database (REPEATABLE READ on PostgreSQL; a read transaction in WAL mode on
+    /// SQLite), for backups taken while the daemon writes.
+    pub fn snapshot<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut conn = self.conn()?;
+        let pg = self.backend == Backend::Postgres;
+        (*conn).transaction(|c| {
+            if pg {
+                c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            }
+            f(c)
+        })
+    }
+
+    /// Sets PostgreSQL's serial counters past the highest key after rows were inserted with
+    /// their keys (a restore); SQLite keeps its counters itself.
+    pub fn reset_serials(conn: &mut DbConn) -> diesel::QueryResult<()> {
+        if let DbConn::Pg(c) = conn {
+            c.batch_execute(
+                "SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_events), 0) + 1, false); \
+                 SELECT setval(pg_get_serial_sequence('sla_events', 'seq'), COALESCE((SELECT MAX(seq) FROM sla_events), 0) + 1, false); \
+                 SELECT setval(pg_get_serial_sequence('audit_checkpoints', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_checkpoints), 0) + 1, false);",
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -6,7 +6,17 @@ use diesel::prelude::*;
 
 use super::schema::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = organizations, treat_none_as_null = true)]
 pub struct Organization {
     pub id: String,
@@ -19,7 +29,17 @@ pub struct Organization {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = users, treat_none_as_null = true)]
 pub struct User {
     pub id: String,
@@ -33,7 +53,16 @@ pub struct User {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
     pub id: String,
@@ -45,7 +74,17 @@ pub struct ApiToken {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = services, treat_none_as_null = true)]
 pub struct Service {
     pub id: String,
@@ -64,7 +103,18 @@ pub struct Service {
 
 /// A ticket row. Inserted whole as `NewTicket` and saved whole as `TicketChangeset` under
 /// an optimistic version check, so a handler changes the struct and saves it once.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = tickets, treat_none_as_null = true)]
 pub struct Ticket {
     pub id: String,
@@ -117,7 +167,7 @@ pub struct Ticket {
 pub type NewTicket = Ticket;
 pub type TicketChangeset = Ticket;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = ticket_comments)]
 pub struct Comment {
     pub id: String,
@@ -129,7 +179,7 @@ pub struct Comment {
     pub from_reporter: bool,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotencyKey {
     pub user_id: String,
@@ -139,7 +189,7 @@ pub struct IdempotencyKey {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
     pub seq: i64,
@@ -178,7 +228,17 @@ pub struct NewAuditEvent {
     pub hash: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = calendars)]
 pub struct CalendarRow {
     pub id: String,
@@ -191,7 +251,7 @@ pub struct CalendarRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = calendar_versions)]
 pub struct CalendarVersion {
     pub calendar_id: String,
@@ -202,7 +262,17 @@ pub struct CalendarVersion {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = sla_policies)]
 pub struct PolicyRow {
     pub id: String,
@@ -215,7 +285,7 @@ pub struct PolicyRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = sla_policy_versions)]
 pub struct PolicyVersion {
     pub policy_id: String,
@@ -227,7 +297,18 @@ pub struct PolicyVersion {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = sla_targets, treat_none_as_null = true)]
 pub struct TargetRow {
     pub id: String,
@@ -244,7 +325,7 @@ pub struct TargetRow {
     pub breached_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = sla_events)]
 pub struct SlaEventRow {
     pub seq: i64,
@@ -282,7 +363,9 @@ pub struct NewSlaEvent {
 }
 
 /// One notice to one recipient, queued in the transaction of the change it reports.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = crate::db::schema::outbox)]
 pub struct OutboxRow {
     pub id: String,
@@ -307,7 +390,9 @@ pub struct OutboxRow {
 }
 
 /// Someone beyond the reporter and the staff who follows a ticket by e-mail.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = crate::db::schema::ticket_participants)]
 pub struct Participant {
     pub id: String,
@@ -319,7 +404,7 @@ pub struct Participant {
 }
 
 /// A signed checkpoint over the heads of every audit chain.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = crate::db::schema::audit_checkpoints)]
 pub struct AuditCheckpoint {
     pub seq: i64,
@@ -338,4 +423,12 @@ pub struct NewAuditCheckpoint {
     pub root: String,
     pub public_key: String,
     pub signature: String,
+}
+
+/// The last number given out per prefix and year.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = ticket_counters)]
+pub struct TicketCounter {
+    pub scope: String,
+    pub last_value: i64,
 }

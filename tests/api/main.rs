@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_chain;
+mod backup;
 mod cli;
 mod helpers;
 mod idempotency;

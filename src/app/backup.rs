@@ -1,0 +1,406 @@
+//! Backup and restore: a portable, versioned archive of every table, taken from one
+//! consistent snapshot of either backend, with a SHA-256 manifest; restored into an empty
+//! database of either backend (a city moves from SQLite to PostgreSQL this way).
+//!
+//! The archive is JSON Lines: a header line, one line per row (`{"t": table, "r": row}`),
+//! tables in an order that respects their foreign keys and rows in a fixed order, and a
+//! manifest line last: per table the row count and the SHA-256 of its lines, and the
+//! SHA-256 of everything before the manifest. The same data gives the same table hashes
+//! whichever backend it was read from. A flipped byte, a truncated file or a foreign one is
+//! refused, and a restore that fails leaves the target database as it was.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::db::models::*;
+use crate::db::schema;
+use crate::db::{Db, DbConn};
+
+pub const FORMAT: u32 = 1;
+const MAGIC: &str = "spbe_desk_backup";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSum {
+    pub table: String,
+    pub rows: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub tables: Vec<TableSum>,
+    /// SHA-256 of every line before the manifest (header included).
+    pub archive_sha256: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    spbe_desk_backup: u32,
+    created_at: chrono::DateTime<chrono::Utc>,
+    backend: String,
+}
+
+#[derive(Deserialize)]
+struct Line {
+    t: String,
+    r: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct ManifestLine {
+    manifest: Manifest,
+}
+
+/// Every table, parents before children.
+const TABLES: &[&str] = &[
+    "organizations",
+    "users",
+    "api_tokens",
+    "calendars",
+    "calendar_versions",
+    "sla_policies",
+    "sla_policy_versions",
+    "services",
+    "ticket_counters",
+    "tickets",
+    "ticket_comments",
+    "idempotency_keys",
+    "sla_targets",
+    "sla_events",
+    "audit_events",
+    "audit_checkpoints",
+    "ticket_participants",
+    "outbox",
+];
+
+fn rows_json<T: Serialize>(rows: Vec<T>) -> anyhow::Result<Vec<String>> {
+    let mut out = rows
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()?;
+    // A fixed order that does not depend on the backend's collation.
+    out.sort();
+    Ok(out)
+}
+
+/// One table's rows as JSON, in archive order.
+fn dump_table(conn: &mut DbConn, table: &str) -> anyhow::Result<Vec<String>> {
+    use schema::*;
+    Ok(match table {
+        "organizations" => {
+            let rows = organizations::table
+                .select(Organization::as_select())
+                .load(conn)?;
+            // Parents first: a Unit Kerja refers to its PD.
+            let (top, units): (Vec<_>, Vec<_>) =
+                rows.into_iter().partition(|o| o.parent_id.is_none());
+            let mut out = rows_json(top)?;
+            out.extend(rows_json(units)?);
+            out
+        }
+        "users" => rows_json(users::table.select(User::as_select()).load(conn)?)?,
+        "api_tokens" => rows_json(api_tokens::table.select(ApiToken::as_select()).load(conn)?)?,
+        "calendars" => rows_json(
+            calendars::table
+                .select(CalendarRow::as_select())
+                .load(conn)?,
+        )?,
+        "calendar_versions" => rows_json(
+            calendar_versions::table
+                .select(CalendarVersion::as_select())
+                .load(conn)?,
+        )?,
+        "sla_policies" => rows_json(
+            sla_policies::table
+                .select(PolicyRow::as_select())
+                .load(conn)?,
+        )?,
+        "sla_policy_versions" => rows_json(
+            sla_policy_versions::table
+                .select(PolicyVersion::as_select())
+                .load(conn)?,
+        )?,
+        "services" => rows_json(services::table.select(Service::as_select()).load(conn)?)?,
+        "ticket_counters" => rows_json(
+            ticket_counters::table
+                .select(TicketCounter::as_select())
+                .load(conn)?,
+        )?,
+        "tickets" => rows_json(tickets::table.select(Ticket::as_select()).load(conn)?)?,
+        "ticket_comments" => rows_json(
+            ticket_comments::table
+                .select(Comment::as_select())
+                .load(conn)?,
+        )?,
+        "idempotency_keys" => rows_json(
+            idempotency_keys::table
+                .select(IdempotencyKey::as_select())
+                .load(conn)?,
+        )?,
+        "sla_targets" => rows_json(
+            sla_targets::table
+                .select(TargetRow::as_select())
+                .load(conn)?,
+        )?,
+        "sla_events" => rows_json(
+            sla_events::table
+                .select(SlaEventRow::as_select())
+                .load(conn)?,
+        )?,
+        "audit_events" => rows_json(
+            audit_events::table
+                .select(AuditEvent::as_select())
+                .load(conn)?,
+        )?,
+        "audit_checkpoints" => rows_json(
+            audit_checkpoints::table
+                .select(AuditCheckpoint::as_select())
+                .load(conn)?,
+        )?,
+        "ticket_participants" => rows_json(
+            ticket_participants::table
+                .select(Participant::as_select())
+                .load(conn)?,
+        )?,
+        "outbox" => rows_json(outbox::table.select(OutboxRow::as_select()).load(conn)?)?,
+        other => anyhow::bail!("no table {other}"),
+    })
+}
+
+/// Inserts one archived row into its table.
+fn restore_row(conn: &mut DbConn, table: &str, row: serde_json::Value) -> anyhow::Result<()> {
+    use schema::*;
+    macro_rules! put {
+        ($t:ident, $m:ty) => {{
+            let r: $m = serde_json::from_value(row)
+                .map_err(|e| anyhow::anyhow!("a row of {table} is not readable: {e}"))?;
+            diesel::insert_into($t::table).values(&r).execute(conn)?;
+        }};
+    }
+    match table {
+        "organizations" => put!(organizations, Organization),
+        "users" => put!(users, User),
+        "api_tokens" => put!(api_tokens, ApiToken),
+        "calendars" => put!(calendars, CalendarRow),
+        "calendar_versions" => put!(calendar_versions, CalendarVersion),
+        "sla_policies" => put!(sla_policies, PolicyRow),
+        "sla_policy_versions" => put!(sla_policy_versions, PolicyVersion),
+        "services" => put!(services, Service),
+        "ticket_counters" => put!(ticket_counters, TicketCounter),
+        "tickets" => put!(tickets, Ticket),
+        "ticket_comments" => put!(ticket_comments, Comment),
+        "idempotency_keys" => put!(idempotency_keys, IdempotencyKey),
+        "sla_targets" => put!(sla_targets, TargetRow),
+        "sla_events" => put!(sla_events, SlaEventRow),
+        "audit_events" => put!(audit_events, AuditEvent),
+        "audit_checkpoints" => put!(audit_checkpoints, AuditCheckpoint),
+        "ticket_participants" => put!(ticket_participants, Participant),
+        "outbox" => put!(outbox, OutboxRow),
+        other => anyhow::bail!("the archive names an unknown table {other:?}"),
+    }
+    Ok(())
+}
+
+/// Writes one line and adds it to the archive's hash.
+fn put(w: &mut BufWriter<std::fs::File>, all: &mut Sha256, line: &str) -> anyhow::Result<()> {
+    all.update(line.as_bytes());
+    all.update(b"\n");
+    w.write_all(line.as_bytes())?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
+fn hex_sum(h: Sha256) -> String {
+    hex::encode(h.finalize())
+}
+
+/// Writes a backup of `db` to `out` from one consistent snapshot; `progress` is told how
+/// many rows are written. Returns the manifest.
+pub fn write_archive(
+    db: &Db,
+    out: &Path,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<Manifest> {
+    let backend = match db.backend() {
+        crate::db::Backend::Sqlite => "sqlite",
+        crate::db::Backend::Postgres => "postgres",
+    };
+    let tmp = out.with_extension("partial");
+    let file = std::fs::File::create(&tmp)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", tmp.display()))?;
+    let mut w = BufWriter::new(file);
+    let mut all = Sha256::new();
+    let header = serde_json::to_string(&Header {
+        spbe_desk_backup: FORMAT,
+        created_at: chrono::Utc::now(),
+        backend: backend.into(),
+    })?;
+    put(&mut w, &mut all, &header)?;
+    let mut written = 0u64;
+    let tables = db.snapshot(|conn| {
+        let mut sums = Vec::new();
+        for table in TABLES {
+            let mut h = Sha256::new();
+            let rows = dump_table(conn, table)?;
+            for r in &rows {
+                let line = format!("{{\"t\":\"{table}\",\"r\":{r}}}");
+                h.update(line.as_bytes());
+                h.update(b"\n");
+                put(&mut w, &mut all, &line)?;
+                written += 1;
+                progress(written);
+            }
+            sums.push(TableSum {
+                table: (*table).to_string(),
+                rows: rows.len() as u64,
+                sha256: hex_sum(h),
+            });
+        }
+        Ok(sums)
+    })?;
+    let manifest = Manifest {
+        format: FORMAT,
+        tables,
+        archive_sha256: hex_sum(all),
+    };
+    writeln!(w, "{}", serde_json::json!({ "manifest": manifest }))?;
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?
+        .sync_all()?;
+    // The archive appears whole or not at all.
+    std::fs::rename(&tmp, out)?;
+    Ok(manifest)
+}
+
+/// Whether every table of `conn` is empty.
+fn empty(conn: &mut DbConn) -> anyhow::Result<bool> {
+    for table in TABLES {
+        if !dump_table(conn, table)?.is_empty() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Restores an archive into the empty database `db`, in one transaction: a damaged, cut or
+/// foreign archive is refused and the database stays empty. Returns the archive's manifest.
+pub fn restore_archive(
+    db: &Db,
+    from: &Path,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<Manifest> {
+    let file = std::fs::File::open(from)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", from.display()))?;
+    let mut lines = BufReader::new(file).lines();
+    let refuse = |why: String| anyhow::anyhow!("{} is refused: {why}", from.display());
+    let first = lines
+        .next()
+        .transpose()
+        .map_err(|e| refuse(format!("unreadable ({e})")))?
+        .ok_or_else(|| refuse("it is empty".into()))?;
+    let header: Header = serde_json::from_str(&first)
+        .ok()
+        .filter(|_| first.contains(MAGIC))
+        .ok_or_else(|| refuse("it is not an spbe-desk backup".into()))?;
+    if header.spbe_desk_backup != FORMAT {
+        return Err(refuse(format!(
+            "it is backup format {}, this program reads format {FORMAT}",
+            header.spbe_desk_backup
+        )));
+    }
+    let mut conn = db.conn()?;
+    (*conn).transaction(|conn| {
+        if !empty(conn)? {
+            anyhow::bail!("the target database is not empty; restore only into an empty one");
+        }
+        let mut all = Sha256::new();
+        all.update(first.as_bytes());
+        all.update(b"\n");
+        let mut sums: BTreeMap<String, (u64, Sha256)> = BTreeMap::new();
+        let mut done = 0u64;
+        let mut manifest = None;
+        for line in lines {
+            let line = line.map_err(|e| refuse(format!("unreadable ({e})")))?;
+            if manifest.is_some() {
+                return Err(refuse("there is data after its manifest".into()));
+            }
+            if line.starts_with("{\"manifest\"") {
+                let m: ManifestLine = serde_json::from_str(&line)
+                    .map_err(|e| refuse(format!("its manifest is damaged ({e})")))?;
+                manifest = Some(m.manifest);
+                continue;
+            }
+            all.update(line.as_bytes());
+            all.update(b"\n");
+            let row: Line = serde_json::from_str(&line)
+                .map_err(|e| refuse(format!("line {} is damaged ({e})", done + 2)))?;
+            let entry = sums
+                .entry(row.t.clone())
+                .or_insert_with(|| (0, Sha256::new()));
+            entry.0 += 1;
+            entry.1.update(line.as_bytes());
+            entry.1.update(b"\n");
+            restore_row(conn, &row.t, row.r).map_err(|e| refuse(e.to_string()))?;
+            done += 1;
+            progress(done);
+        }
+        let manifest = manifest.ok_or_else(|| refuse("it is cut short (no manifest)".into()))?;
+        let got = hex_sum(all);
+        if got != manifest.archive_sha256 {
+            return Err(refuse(format!(
+                "its content does not match its manifest (SHA-256 {got}, manifest says {})",
+                manifest.archive_sha256
+            )));
+        }
+        for t in &manifest.tables {
+            let (rows, sum) = sums
+                .remove(&t.table)
+                .map(|(n, h)| (n, hex_sum(h)))
+                .unwrap_or((0, hex_sum(Sha256::new())));
+            if rows != t.rows || sum != t.sha256 {
+                return Err(refuse(format!(
+                    "table {} does not match its manifest ({rows} rows read, {} listed)",
+                    t.table, t.rows
+                )));
+            }
+        }
+        if let Some(extra) = sums.keys().next() {
+            return Err(refuse(format!("table {extra} is not in its manifest")));
+        }
+        Db::reset_serials(conn)?;
+        Ok(manifest)
+    })
+}
+
+/// Restores `from` into a scratch SQLite database, backs that up again, and checks that
+/// the two manifests list the same tables, rows and hashes. Returns the archive's manifest.
+pub fn verify_archive(from: &Path, scratch_dir: &Path) -> anyhow::Result<Manifest> {
+    let name = format!("spbe-desk-verify-{}", uuid::Uuid::new_v4().simple());
+    let db_path = scratch_dir.join(format!("{name}.db"));
+    let again = scratch_dir.join(format!("{name}.backup"));
+    let result = (|| {
+        let url = format!("sqlite://{}", db_path.display());
+        let db = Db::connect(&url, 2, std::time::Duration::from_secs(10))?;
+        let original = restore_archive(&db, from, |_| {})?;
+        let copy = write_archive(&db, &again, |_| {})?;
+        if copy.tables != original.tables {
+            anyhow::bail!("the restored copy differs from the archive");
+        }
+        Ok(original)
+    })();
+    for p in [
+        db_path.clone(),
+        db_path.with_extension("db-wal"),
+        db_path.with_extension("db-shm"),
+        again,
+    ] {
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
