@@ -23,6 +23,17 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub audit: AuditSettings,
+    pub backup: BackupSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BackupSettings {
+    /// Where scheduled backups go; empty: none.
+    pub dir: PathBuf,
+    /// A second copy of each, away from the data centre; empty: none.
+    pub offsite_dir: PathBuf,
+    pub every_hours: u64,
+    pub keep: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -344,6 +355,12 @@ impl Settings {
             return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
         }
         self.validate_mail()?;
+        if self.backup.every_hours == 0 || self.backup.keep == 0 {
+            return Err(invalid(
+                "backup.every_hours",
+                "every_hours and keep must be at least 1",
+            ));
+        }
         if self.scheduler.tick_seconds > 86_400 {
             return Err(invalid(
                 "scheduler.tick_seconds",

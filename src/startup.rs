@@ -23,6 +23,7 @@ pub struct Application {
     scheduler: Option<tokio::task::JoinHandle<()>>,
     mailer: Option<tokio::task::JoinHandle<()>>,
     checkpoints: Option<tokio::task::JoinHandle<()>>,
+    backups: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -56,6 +57,8 @@ impl Application {
             }
             _ => None,
         };
+        let backups = (!app.settings.backup.dir.as_os_str().is_empty())
+            .then(|| tokio::spawn(crate::jobs::backup::run(app.clone())));
         let mailer = if app.settings.mail.poll_seconds > 0 {
             let transport = crate::mail::Transport::from_settings(&app.settings.mail)?;
             Some(tokio::spawn(crate::jobs::outbox::run(
@@ -109,6 +112,7 @@ impl Application {
             scheduler,
             mailer,
             checkpoints,
+            backups,
         })
     }
 
@@ -127,7 +131,7 @@ impl Application {
         let result = self.server.await;
         // A send cut short leaves its claim to expire; the message is sent again later
         // with the same Message-ID.
-        for job in [self.scheduler, self.mailer, self.checkpoints]
+        for job in [self.scheduler, self.mailer, self.checkpoints, self.backups]
             .into_iter()
             .flatten()
         {

@@ -404,3 +404,89 @@ pub fn verify_archive(from: &Path, scratch_dir: &Path) -> anyhow::Result<Manifes
     }
     result
 }
+
+/// An archive in a backup directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+    /// From the archive's header; None when it is not a readable backup.
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the file ends with a manifest (a cut file does not).
+    pub complete: bool,
+}
+
+const EXTENSION: &str = "spbe";
+
+/// The archives in `dir`, oldest first.
+pub fn list(dir: &Path) -> anyhow::Result<Vec<Listed>> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != EXTENSION) {
+            continue;
+        }
+        let bytes = std::fs::metadata(&path)?.len();
+        let text = std::fs::File::open(&path).map(BufReader::new)?;
+        let mut first = String::new();
+        let mut last = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.unwrap_or_default();
+            if i == 0 {
+                first = line.clone();
+            }
+            last = line;
+        }
+        let created_at = serde_json::from_str::<Header>(&first)
+            .ok()
+            .map(|h| h.created_at);
+        out.push(Listed {
+            path,
+            bytes,
+            created_at,
+            complete: serde_json::from_str::<ManifestLine>(&last).is_ok(),
+        });
+    }
+    out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.path.cmp(&b.path)));
+    Ok(out)
+}
+
+/// Keeps the newest `keep` archives in `dir` and removes the rest; returns what it removed.
+fn prune(dir: &Path, keep: usize) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let all = list(dir)?;
+    let excess = all.len().saturating_sub(keep);
+    let mut removed = Vec::new();
+    for old in all.into_iter().take(excess) {
+        std::fs::remove_file(&old.path)?;
+        removed.push(old.path);
+    }
+    Ok(removed)
+}
+
+/// One scheduled backup: an archive named by its time into `settings.dir`, a copy into
+/// `settings.offsite_dir` when set, and old ones pruned to `settings.keep` in each.
+pub fn scheduled(
+    db: &Db,
+    settings: &crate::config::BackupSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(&settings.dir)
+        .map_err(|e| anyhow::anyhow!("backup.dir {}: {e}", settings.dir.display()))?;
+    let name = format!("spbe-desk-{}.{EXTENSION}", now.format("%Y%m%d-%H%M%S"));
+    let path = settings.dir.join(&name);
+    write_archive(db, &path, |_| {})?;
+    prune(&settings.dir, settings.keep)?;
+    if !settings.offsite_dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(&settings.offsite_dir).map_err(|e| {
+            anyhow::anyhow!("backup.offsite_dir {}: {e}", settings.offsite_dir.display())
+        })?;
+        // Copied under a temporary name, so the off-site directory never holds half a file.
+        let tmp = settings.offsite_dir.join(format!("{name}.partial"));
+        std::fs::copy(&path, &tmp)?;
+        std::fs::rename(&tmp, settings.offsite_dir.join(&name))?;
+        prune(&settings.offsite_dir, settings.keep)?;
+    }
+    Ok(path)
+}

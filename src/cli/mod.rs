@@ -56,9 +56,12 @@ enum Command {
         action: OutboxCommand,
     },
     /// Write a backup of every table, from one consistent snapshot, while the daemon runs.
+    #[command(args_conflicts_with_subcommands = true)]
     Backup {
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        out: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<BackupCommand>,
     },
     /// Restore a backup into an empty database (of either backend); with --verify, restore
     /// into a scratch database instead and compare.
@@ -97,6 +100,12 @@ enum OutboxCommand {
         #[arg(long)]
         dead: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// List the archives in backup.dir (and backup.offsite_dir), oldest first.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -164,7 +173,37 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit { action } => audit(action, settings, clock).await,
-        Command::Backup { out } => {
+        Command::Backup {
+            action: Some(BackupCommand::List),
+            ..
+        } => {
+            let dirs = [
+                settings.backup.dir.clone(),
+                settings.backup.offsite_dir.clone(),
+            ];
+            let dirs: Vec<_> = dirs
+                .into_iter()
+                .filter(|d| !d.as_os_str().is_empty())
+                .collect();
+            if dirs.is_empty() {
+                anyhow::bail!("set backup.dir to keep scheduled backups");
+            }
+            for dir in dirs {
+                println!("{}:", dir.display());
+                for a in crate::app::backup::list(&dir)? {
+                    println!(
+                        "  {}  {:>12} bytes  {}  {}",
+                        a.created_at.map_or("?".into(), |t| t.to_rfc3339()),
+                        a.bytes,
+                        if a.complete { "complete" } else { "INCOMPLETE" },
+                        a.path.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { out, .. } => {
+            let out = out.ok_or_else(|| anyhow::anyhow!("name the archive with --out FILE"))?;
             let db = open_db(&settings).await?;
             let m = tokio::task::spawn_blocking(move || {
                 let bar = progress_bar("backup");

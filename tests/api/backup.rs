@@ -154,3 +154,58 @@ async fn a_damaged_cut_or_foreign_archive_is_refused_and_the_target_stays_empty(
     let e = restore(target, good).await.expect_err("not empty");
     assert!(e.contains("not empty"), "{e}");
 }
+
+#[actix_web::test]
+async fn scheduled_backups_keep_the_newest_here_and_off_site() {
+    let app = busy_desk().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = spbe_desk::config::BackupSettings {
+        dir: dir.path().join("local"),
+        offsite_dir: dir.path().join("offsite"),
+        every_hours: 24,
+        keep: 2,
+    };
+    let db = app.state.app.db.clone();
+    let s = settings.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        (0..3)
+            .map(|day| {
+                let at =
+                    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 20 + day, 1, 0, 0)
+                        .single()
+                        .expect("instant");
+                spbe_desk::app::backup::scheduled(&db, &s, at).expect("scheduled backup")
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("join");
+    for place in [&settings.dir, &settings.offsite_dir] {
+        let listed = spbe_desk::app::backup::list(place).expect("list");
+        let names: Vec<String> = listed
+            .iter()
+            .map(|a| {
+                a.path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "spbe-desk-20261121-010000.spbe",
+                "spbe-desk-20261122-010000.spbe"
+            ],
+            "{place:?}"
+        );
+        assert!(listed.iter().all(|a| a.complete && a.created_at.is_some()));
+    }
+    assert!(!written[0].exists(), "the oldest was pruned");
+    // A cut archive shows as incomplete.
+    let bytes = std::fs::read(&written[2]).expect("read");
+    std::fs::write(settings.dir.join("cut.spbe"), &bytes[..bytes.len() / 2]).expect("write");
+    let listed = spbe_desk::app::backup::list(&settings.dir).expect("list");
+    assert!(listed.iter().any(|a| !a.complete), "{listed:?}");
+}
