@@ -278,14 +278,15 @@ pub fn write_archive(
     Ok(manifest)
 }
 
-/// Whether every table of `conn` is empty.
+/// Whether the database holds nothing yet. Every row of every other table hangs off one of
+/// these, and counting them costs nothing on a full database.
 fn empty(conn: &mut DbConn) -> anyhow::Result<bool> {
-    for table in TABLES {
-        if !dump_table(conn, table)?.is_empty() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    use schema::*;
+    let rows: i64 = organizations::table.count().get_result::<i64>(conn)?
+        + calendars::table.count().get_result::<i64>(conn)?
+        + audit_events::table.count().get_result::<i64>(conn)?
+        + ticket_counters::table.count().get_result::<i64>(conn)?;
+    Ok(rows == 0)
 }
 
 /// Restores an archive into the empty database `db`, in one transaction: a damaged, cut or
