@@ -6,7 +6,6 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod ics;
 pub mod jobs;
 pub mod mail;

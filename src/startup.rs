@@ -75,7 +75,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(limit)
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    crate::error::ApiError::NotFound(format!("no such record: {e}")).into()
+                    crate::routes::error::ApiError::NotFound(format!("no such record: {e}")).into()
                 }))
                 .wrap(
                     ErrorHandlers::new()
@@ -147,7 +147,7 @@ fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHand
     use actix_web::ResponseError;
     let (req, original) = res.into_parts();
     let detail = format!("{} is not supported on {}", req.method(), req.path());
-    let mut resp = crate::error::ApiError::MethodNotAllowed(detail).error_response();
+    let mut resp = crate::routes::error::ApiError::MethodNotAllowed(detail).error_response();
     // Keep the Allow header actix computed from the resource's routes (RFC 9110).
     if let Some(allow) = original.headers().get(actix_web::http::header::ALLOW) {
         resp.headers_mut()

@@ -1,5 +1,5 @@
 //! The service layer's error: what went wrong in terms of the use case, never of HTTP. The
-//! HTTP layer maps it to a status and problem+json in one place (`crate::error`), the CLI
+//! HTTP layer maps it to a status and problem+json in one place (`routes::error`), the CLI
 //! prints it, the jobs log it.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -8,7 +8,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use super::AppState;
 use crate::domain::scope::Actor;
-use crate::error::ApiError;
+use crate::routes::error::ApiError;
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req

@@ -16,7 +16,7 @@ use crate::app::calendars::{CreateCalendar, PatchCalendar};
 use crate::app::record::CalendarView;
 use crate::app::sla::{Holiday, WorkingHours};
 use crate::domain::scope::Actor;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::error::{ApiError, ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalendarDto {

@@ -12,7 +12,7 @@ use crate::app::tickets::TicketView;
 use crate::db::models;
 use crate::domain::calendar::Calendar;
 use crate::domain::targets::TicketTargets;
-use crate::error::ApiError;
+use crate::routes::error::ApiError;
 
 pub fn utc(n: NaiveDateTime) -> DateTime<Utc> {
     n.and_utc()

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::domain::validate::FieldError;
-use crate::error::ApiError;
+use crate::routes::error::ApiError;
 
 /// Largest accepted body, set from `http.max_body_bytes`.
 #[derive(Clone, Copy)]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod calendars;
 pub mod dto;
+pub mod error;
 pub mod extract;
 pub mod health;
 pub mod openapi;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::app::{App, AppResult};
-use crate::error::{ApiError, ApiResult};
+use crate::routes::error::{ApiError, ApiResult};
 
 /// Shared by every handler; built once at start.
 pub struct AppState {

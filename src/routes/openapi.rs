@@ -89,7 +89,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "spbe-desk", description = "Two-tier SPBE service desk: Tier 1 at each Perangkat Daerah, Tier 2 at the Dinas."),
     modifiers(&BearerAuth, &ProblemResponses),
-    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    components(schemas(crate::routes::error::Problem, crate::routes::error::ProblemField)),
     paths(
         health::healthz, health::readyz,
         organizations::create, organizations::list, organizations::get, organizations::update,

@@ -10,7 +10,7 @@ use super::{path_id, State};
 use crate::app::directory::{CreateOrganization, PatchOrganization};
 use crate::domain::scope::Actor;
 use crate::domain::OrgKind;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = OrganizationDto), (status = 403, body = Problem), (status = 422, body = Problem)),

@@ -12,7 +12,7 @@ use crate::db::models::OutboxRow;
 use crate::db::queries::outbox::OutboxFilter;
 use crate::domain::scope::Actor;
 use crate::domain::validate::Errors;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -11,7 +11,7 @@ use super::{path_id, State};
 use crate::app::tickets::NewParticipant;
 use crate::db::models::Participant;
 use crate::domain::scope::Actor;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ParticipantDto {

@@ -12,7 +12,7 @@ use super::{path_id, State};
 use crate::app::catalogue::{CreateService, CriticalityChange, PatchService};
 use crate::domain::scope::Actor;
 use crate::domain::Criticality;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -15,7 +15,7 @@ use crate::app::calendars::{CreatePolicy, PatchPolicy};
 use crate::app::record::PolicyView;
 use crate::domain::scope::Actor;
 use crate::domain::sla_policy::PolicyTargets;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyDto {

@@ -11,7 +11,7 @@ use super::tickets::{expected_version, ticket_response};
 use super::State;
 use crate::app::tickets::{CommentBody, TicketAction};
 use crate::domain::scope::Actor;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 /// A body with only the optional version (acknowledge, resume, close).
 #[derive(Debug, Default, Deserialize, ToSchema)]

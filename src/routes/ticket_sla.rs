@@ -13,7 +13,7 @@ use super::{path_id, State};
 use crate::app::tickets::SlaFacts;
 use crate::domain::scope::Actor;
 use crate::domain::sla::Stop;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyRef {

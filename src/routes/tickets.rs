@@ -15,7 +15,7 @@ use crate::db::queries::tickets::TicketFilter;
 use crate::domain::scope::Actor;
 use crate::domain::validate::Errors;
 use crate::domain::{Priority, TicketKind};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::error::{ApiError, ApiResult, Problem};
 
 fn request_hash(raw: &[u8]) -> String {
     hex::encode(Sha256::digest(raw))

@@ -11,7 +11,7 @@ use super::{path_id, State};
 use crate::app::directory::{CreateUser, PatchUser};
 use crate::domain::scope::Actor;
 use crate::domain::Role;
-use crate::error::{ApiResult, Problem};
+use crate::routes::error::{ApiResult, Problem};
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = UserDto), (status = 403, body = Problem), (status = 422, body = Problem)),

@@ -1,4 +1,5 @@
-//! Error policy (after crates.io's `util/errors.rs`):
+//! The HTTP layer's error and its one mapping to problem+json. Error policy (after
+//! crates.io's `util/errors.rs`):
 //!
 //! - `db::queries` returns `diesel::QueryResult`; the service layer (`app`) returns
 //!   `AppError`, which knows no HTTP; request handlers return [`ApiError`], and the
@@ -184,7 +185,7 @@ impl ResponseError for ApiError {
     }
 }
 
-pub use crate::app::error_chain;
+use crate::app::error_chain;
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
