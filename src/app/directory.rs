@@ -7,7 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{double_option, new_id, record, App, AppError, AppResult};
+use super::{double_option, new_id, record, require_admin, App, AppError, AppResult};
 use crate::db::models::{ApiToken, Organization, User};
 use crate::db::queries::{audit, organizations, tokens, users};
 use crate::db::{is_unique_violation, DbConn};
@@ -82,14 +82,6 @@ pub fn hash_token(token: &str) -> String {
 /// How stale `last_used_at` may get before a request records its use; keeps
 /// authentication a pure read on almost every request.
 const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
-
-fn require_admin(actor: &Actor) -> AppResult<()> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only an admin may do this".into()))
-    }
-}
 
 /// Which kind of organization each role belongs to.
 fn role_fits(role: Role, kind: &str) -> Result<(), String> {

@@ -146,6 +146,15 @@ pub(crate) fn reason(field: &str, raw: &str, max: usize) -> AppResult<String> {
     Ok(r)
 }
 
+/// Refuses everyone but an admin.
+pub(crate) fn require_admin(actor: &crate::domain::scope::Actor) -> AppResult<()> {
+    if actor.role == crate::domain::Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only an admin may do this".into()))
+    }
+}
+
 /// Compares a version the caller sent with the stored one.
 pub(crate) fn check_version(what: &str, expected: Option<i32>, current: i32) -> AppResult<()> {
     match expected {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::sla::SlaState;
-use super::{new_id, App, AppError, AppResult};
+use super::{new_id, require_admin, App, AppError, AppResult};
 use crate::config::MailLanguage;
 use crate::db::models::{OutboxRow, Ticket};
 use crate::db::queries::outbox::{self as q, OutboxFilter};
@@ -430,13 +430,5 @@ impl App {
             }
             Ok(q::requeue(conn, id, now)?)
         })
-    }
-}
-
-fn require_admin(actor: &Actor) -> AppResult<()> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only an admin reads the outbox".into()))
     }
 }

@@ -6,6 +6,8 @@ ALTER TABLE audit_events ADD COLUMN chain_seq BIGINT;
 ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit_events ADD COLUMN hash TEXT;
 CREATE UNIQUE INDEX audit_events_chain_idx ON audit_events (entity_type, entity_id, chain_seq);
+-- Start-up looks for rows still outside a chain; this keeps that look free once all are in.
+CREATE INDEX audit_events_unchained_idx ON audit_events (seq) WHERE hash IS NULL;
 
 CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -6,6 +6,8 @@ ALTER TABLE audit_events ADD COLUMN chain_seq INTEGER;
 ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit_events ADD COLUMN hash TEXT;
 CREATE UNIQUE INDEX audit_events_chain_idx ON audit_events (entity_type, entity_id, chain_seq);
+-- Start-up looks for rows still outside a chain; this keeps that look free once all are in.
+CREATE INDEX audit_events_unchained_idx ON audit_events (seq) WHERE hash IS NULL;
 
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
 WHEN OLD.hash IS NOT NULL

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::{record_system, scope_of, TicketView};
+use super::{record_system, save_synced, scope_of, TicketView};
 use crate::app::notify::Happened;
 use crate::app::sla;
 use crate::app::{new_id, record, App, AppError, AppResult};
@@ -353,15 +353,7 @@ impl App {
         // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
         let created = ticket.clone();
         let synced = sla::sync(conn, &self.sla, None, &mut ticket, now)?;
-        if record::ticket(&ticket) != record::ticket(&created) {
-            ticket.version = created.version + 1;
-        }
-        if ticket != created && !tickets::update_versioned(conn, &ticket, created.version)? {
-            return Err(AppError::Conflict(format!(
-                "ticket {} changed while it was being created",
-                ticket.id
-            )));
-        }
+        save_synced(conn, &created, &mut ticket, false, now)?;
         let mut happened: Vec<Happened> = Happened::from_audit("created", created_id, json!({}))
             .into_iter()
             .collect();

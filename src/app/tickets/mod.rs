@@ -174,17 +174,13 @@ impl App {
         }
         let by_actor = after.clone();
         let synced = sla::sync(conn, &self.sla, Some(&before), &mut after, now)?;
-        let visible = record::ticket(&after) != record::ticket(&before);
-        if matches!(applied, Applied::Action { .. }) || visible {
-            after.version = before.version + 1;
-            after.updated_at = now.naive_utc();
-        }
-        // The row is locked, so the version cannot have moved; the check stays as a guard.
-        if after != before && !tickets::update_versioned(conn, &after, before.version)? {
-            return Err(AppError::Conflict(
-                "the ticket was changed by someone else meanwhile; reload and retry".into(),
-            ));
-        }
+        save_synced(
+            conn,
+            &before,
+            &mut after,
+            matches!(applied, Applied::Action { .. }),
+            now,
+        )?;
         let mut happened = Vec::new();
         let actor = match by {
             By::User(a) => Some(a),
@@ -288,6 +284,29 @@ impl App {
             })
         })
     }
+}
+
+/// Saves a ticket after its SLA sync, under the version it was read at: a new version for
+/// every user action (`always`), otherwise only when a client sees a difference (bookkeeping
+/// such as the next SLA check is saved silently).
+pub(super) fn save_synced(
+    conn: &mut DbConn,
+    before: &Ticket,
+    after: &mut Ticket,
+    always: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if always || record::ticket(after) != record::ticket(before) {
+        after.version = before.version + 1;
+        after.updated_at = now.naive_utc();
+    }
+    // The row is locked (or new), so the version cannot have moved; the check stays as a guard.
+    if after != before && !tickets::update_versioned(conn, after, before.version)? {
+        return Err(AppError::Conflict(
+            "the ticket was changed by someone else meanwhile; reload and retry".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Audit events for what the daemon did on its own (actor: none), in the caller's
