@@ -33,7 +33,13 @@ pub struct BackupSettings {
     /// A second copy of each, away from the data centre; empty: none.
     pub offsite_dir: PathBuf,
     pub every_hours: u64,
+    /// The cadence while the catalogue holds a designated critical service (Makassar
+    /// Ps 42(2): the frequency follows the criticality of what the data serves).
+    pub critical_every_hours: u64,
     pub keep: usize,
+    /// Whether each scheduled archive is restored into a scratch database and compared
+    /// (Ps 42(3): the restore path is tested, not assumed).
+    pub verify: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -355,10 +361,14 @@ impl Settings {
             return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
         }
         self.validate_mail()?;
-        if self.backup.every_hours == 0 || self.backup.keep == 0 {
+        let year = 24 * 366;
+        if !(1..=year).contains(&self.backup.every_hours)
+            || !(1..=year).contains(&self.backup.critical_every_hours)
+            || self.backup.keep == 0
+        {
             return Err(invalid(
                 "backup.every_hours",
-                "every_hours and keep must be at least 1",
+                "every_hours and critical_every_hours must be 1 to 8784, keep at least 1",
             ));
         }
         if self.scheduler.tick_seconds > 86_400 {

@@ -478,6 +478,11 @@ pub fn scheduled(
     let name = format!("spbe-desk-{}.{EXTENSION}", now.format("%Y%m%d-%H%M%S"));
     let path = settings.dir.join(&name);
     write_archive(db, &path, |_| {})?;
+    if settings.verify {
+        verify_archive(&path, &settings.dir).map_err(|e| {
+            anyhow::anyhow!("{} was written but does not restore: {e}", path.display())
+        })?;
+    }
     prune(&settings.dir, settings.keep)?;
     if !settings.offsite_dir.as_os_str().is_empty() {
         std::fs::create_dir_all(&settings.offsite_dir).map_err(|e| {
@@ -490,4 +495,45 @@ pub fn scheduled(
         prune(&settings.offsite_dir, settings.keep)?;
     }
     Ok(path)
+}
+
+/// Hours between scheduled backups now: `critical_every_hours` while any service is
+/// designated critical, else `every_hours` (whichever is shorter wins, so a misconfigured
+/// critical cadence never slows backups down).
+pub fn cadence_hours(db: &Db, settings: &crate::config::BackupSettings) -> anyhow::Result<u64> {
+    use schema::services::dsl as s;
+    let mut conn = db.conn()?;
+    let critical: i64 = s::services
+        .filter(s::criticality.eq(crate::domain::Criticality::Critical.as_str()))
+        .count()
+        .get_result(&mut conn)?;
+    Ok(if critical > 0 {
+        settings.critical_every_hours.min(settings.every_hours)
+    } else {
+        settings.every_hours
+    })
+}
+
+/// When the next scheduled backup is due: the newest whole archive in `settings.dir` plus
+/// the cadence, or `now` when there is none. Read from the directory, so a restarted daemon
+/// keeps the rhythm instead of starting it over.
+pub fn next_due(
+    db: &Db,
+    settings: &crate::config::BackupSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let hours = cadence_hours(db, settings)?;
+    let last = match list(&settings.dir) {
+        Ok(all) => all
+            .into_iter()
+            .filter(|a| a.complete)
+            .filter_map(|a| a.created_at)
+            .max(),
+        // The directory does not exist yet: nothing was ever written.
+        Err(_) => None,
+    };
+    Ok(match last {
+        Some(at) => at + chrono::Duration::hours(hours as i64),
+        None => now,
+    })
 }

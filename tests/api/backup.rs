@@ -163,7 +163,9 @@ async fn scheduled_backups_keep_the_newest_here_and_off_site() {
         dir: dir.path().join("local"),
         offsite_dir: dir.path().join("offsite"),
         every_hours: 24,
+        critical_every_hours: 6,
         keep: 2,
+        verify: true,
     };
     let db = app.state.app.db.clone();
     let s = settings.clone();
@@ -208,4 +210,75 @@ async fn scheduled_backups_keep_the_newest_here_and_off_site() {
     std::fs::write(settings.dir.join("cut.spbe"), &bytes[..bytes.len() / 2]).expect("write");
     let listed = spbe_desk::app::backup::list(&settings.dir).expect("list");
     assert!(listed.iter().any(|a| !a.complete), "{listed:?}");
+}
+
+#[actix_web::test]
+async fn backups_come_more_often_once_a_service_is_critical() {
+    let app = busy_desk().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = spbe_desk::config::BackupSettings {
+        dir: dir.path().join("local"),
+        offsite_dir: std::path::PathBuf::new(),
+        every_hours: 24,
+        critical_every_hours: 6,
+        keep: 3,
+        verify: false,
+    };
+    let due = |app: &TestApp| {
+        let (db, s, now) = (
+            app.state.app.db.clone(),
+            settings.clone(),
+            app.state.app.now(),
+        );
+        async move {
+            tokio::task::spawn_blocking(move || {
+                spbe_desk::app::backup::next_due(&db, &s, now).expect("next due")
+            })
+            .await
+            .expect("join")
+        }
+    };
+    // Nothing written yet: due at once.
+    assert_eq!(due(&app).await, app.state.app.now());
+    let (db, s, now) = (
+        app.state.app.db.clone(),
+        settings.clone(),
+        app.state.app.now(),
+    );
+    tokio::task::spawn_blocking(move || spbe_desk::app::backup::scheduled(&db, &s, now))
+        .await
+        .expect("join")
+        .expect("backup");
+    let last = spbe_desk::app::backup::list(&settings.dir).expect("list")[0]
+        .created_at
+        .expect("header time");
+    // The demo desk has SIAK designated critical: the short cadence.
+    assert_eq!(due(&app).await - last, chrono::Duration::hours(6));
+    let siak = app.service_id("SIAK").await;
+    app.post(
+        &format!("/api/v1/services/{siak}/revoke-critical"),
+        "SUPERVISOR",
+        json!({"reason": "sistem diganti"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(due(&app).await - last, chrono::Duration::hours(24));
+    let simpus = app.service_id("SIMPUS").await;
+    app.post(
+        &format!("/api/v1/services/{simpus}/propose-critical"),
+        "TECH_DINKES",
+        json!({"reason": "Rekam medis"}),
+    )
+    .await
+    .expect(200);
+    // Proposed is not yet critical.
+    assert_eq!(due(&app).await - last, chrono::Duration::hours(24));
+    app.post(
+        &format!("/api/v1/services/{simpus}/designate"),
+        "SUPERVISOR",
+        json!({"decision": "critical", "reason": "Layanan kesehatan dasar"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(due(&app).await - last, chrono::Duration::hours(6));
 }
