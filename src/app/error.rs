@@ -110,10 +110,40 @@ fn transient(e: &DieselError) -> Option<Transient> {
     }
 }
 
+/// Whether the connection to the server was lost under a statement (the server stopped or
+/// restarted, or the network went). The transaction did not commit, or its outcome is
+/// unknown: it is not retried, and the caller is told to try again.
+fn connection_lost(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "no connection to the server",
+                "connection to server",
+                "the database system is shutting down",
+                "the database system is starting up",
+            ]
+            .iter()
+            .any(|s| m.contains(s))
+        }
+        _ => false,
+    }
+}
+
 impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
         match e {
             DieselError::NotFound => AppError::NotFound("no such record".into()),
+            lost if connection_lost(&lost) => {
+                tracing::warn!(error = %lost, "database connection lost");
+                AppError::Busy("the database is not reachable; try again shortly".into())
+            }
             other => AppError::Db(other),
         }
     }
@@ -122,8 +152,9 @@ impl From<DieselError> for AppError {
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Pool(p) => {
-                tracing::warn!(error = %p, "no database connection available");
+            // Logged where it happens (db::Db::conn and the pool's manager), once per cause
+            // rather than once per refused request.
+            DbError::Pool(_) => {
                 AppError::Busy("the database is not reachable; try again shortly".into())
             }
             DbError::Query(q) => q.into(),

@@ -9,8 +9,9 @@ pub mod queries;
 pub mod schema;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -95,11 +96,18 @@ pub enum SqliteSync {
 pub struct DbManager {
     url: DbUrl,
     sync: SqliteSync,
+    /// Set when opening or probing a connection fails, cleared when one opens: shared with
+    /// [`Db`], whose check-outs fail fast while it is set.
+    down: Arc<AtomicBool>,
 }
 
 impl DbManager {
     pub fn new(url: DbUrl, sync: SqliteSync) -> Self {
-        Self { url, sync }
+        Self {
+            url,
+            sync,
+            down: Arc::new(AtomicBool::new(false)),
+        }
     }
 }
 
@@ -148,11 +156,24 @@ impl ManageConnection for DbManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        establish(&self.url, self.sync).map_err(r2d2::Error::ConnectionError)
+        let opened = establish(&self.url, self.sync);
+        let failed = opened.is_err();
+        if failed != self.down.swap(failed, Ordering::SeqCst) {
+            if failed {
+                tracing::error!(
+                    "the database stopped answering; requests get 503 until it is back"
+                );
+            } else {
+                tracing::warn!("the database answers again");
+            }
+        }
+        opened.map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+        let answered = conn.ping();
+        self.down.store(answered.is_err(), Ordering::SeqCst);
+        answered.map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -181,7 +202,16 @@ pub struct Db {
     /// can fail with SQLITE_BUSY instead of waiting. Serialising this process's write
     /// transactions avoids that; PostgreSQL needs no such lock.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// The pool's view of the server: see [`DbManager::down`].
+    down: Arc<AtomicBool>,
+    /// How long a check-out may wait for a connection while the database answers.
+    timeout: Duration,
 }
+
+/// While the database is down, a check-out gives up after this long instead of the whole
+/// `connect_timeout`: requests get their 503 at once, and the pool keeps trying to reconnect
+/// in the background, so the first check-out after the server's return succeeds.
+const DOWN_WAIT: Duration = Duration::from_millis(200);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -213,15 +243,19 @@ impl Db {
         }
         drop(conn);
         let backend = parsed.backend();
+        let manager = DbManager::new(parsed, sync);
+        let down = manager.down.clone();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(timeout)
-            .build(DbManager::new(parsed, sync))
+            .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot build connection pool: {e}"))?;
         Ok(Db {
             pool,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            down,
+            timeout,
         })
     }
 
@@ -229,8 +263,32 @@ impl Db {
         self.backend
     }
 
+    /// A pooled connection. Waits up to `connect_timeout` while the pool is merely busy,
+    /// but only [`DOWN_WAIT`] once the database is known to be down (in slices, so a
+    /// check-out already waiting notices the outage too).
     pub fn conn(&self) -> Result<PooledConn, DbError> {
-        Ok(self.pool.get()?)
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let down = self.down.load(Ordering::SeqCst);
+            match self.pool.get_timeout(left.min(DOWN_WAIT)) {
+                Ok(c) => return Ok(c),
+                Err(e) if down || self.down.load(Ordering::SeqCst) => return Err(e.into()),
+                Err(e) if left <= DOWN_WAIT => {
+                    tracing::warn!(
+                        waited_seconds = self.timeout.as_secs(),
+                        "every pooled database connection stayed busy; raise database.pool_size?"
+                    );
+                    return Err(e.into());
+                }
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Whether the last attempt to open or probe a connection failed.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::SeqCst)
     }
 
     /// Runs `f` inside one database transaction (the unit in which a change, its audit

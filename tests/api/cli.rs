@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::test_database;
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_spbe-desk"));
     // Run from an empty directory so no config/default.toml is picked up by accident.
     c.env_remove("SPBE_DESK_CONFIG")
@@ -156,7 +156,7 @@ fn a_bad_setting_stops_the_program_naming_the_key() {
 /// Serves on a free port from `dir` and waits until `/readyz` answers.
 // The caller owns the returned child and waits for it; clippy cannot see through the return.
 #[allow(clippy::zombie_processes)]
-async fn serve_ready(url: &str, dir: &std::path::Path) -> (std::process::Child, u16) {
+pub(crate) async fn serve_ready(url: &str, dir: &std::path::Path) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()

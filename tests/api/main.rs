@@ -10,6 +10,7 @@ mod idempotency;
 mod layers;
 mod mail;
 mod operations;
+mod outage;
 mod robustness;
 mod scope;
 mod services;
