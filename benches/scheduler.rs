@@ -123,6 +123,7 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
                 pending_since: None,
                 pending_reason: None,
                 sla_next_at: None,
+                anonymised_at: None,
             };
             engine::pin(&mut t, &ctx);
             tickets::insert(conn, &t)?;

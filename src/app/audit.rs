@@ -1,6 +1,7 @@
 //! The tamper-evident audit trail: chaining events that predate the chains, signed
 //! checkpoints over every chain's head, and verification that names the first broken link.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -10,6 +11,7 @@ use crate::db::models::{AuditEvent, NewAuditCheckpoint};
 use crate::db::queries::audit as q;
 use crate::db::DbConn;
 use crate::domain::chain::{link_hash, merkle_root, Head, Link};
+use crate::domain::personal;
 
 const PAGE: i64 = 5000;
 
@@ -101,6 +103,10 @@ fn walk(
     mut head: impl FnMut(Head),
     events: &mut usize,
 ) -> AppResult<Option<String>> {
+    let personal = match personal_digests(conn)? {
+        Ok(all) => all,
+        Err(broken) => return Ok(Some(broken)),
+    };
     let mut after: Option<(String, String, i64)> = None;
     let mut current: Option<(String, String)> = None;
     let mut last: (i64, String) = (0, String::new());
@@ -149,6 +155,11 @@ fn walk(
                     "{name}, sequence {seq}: the stored event does not match its hash (stored {hash}, computed {computed}): a field was changed"
                 )));
             }
+            if let Some(gone) = missing_personal(e, &personal) {
+                return Ok(Some(format!(
+                    "{name}, sequence {seq}: it refers to personal value {gone}, which is gone from personal_data"
+                )));
+            }
             last = (seq, hash.clone());
         }
     }
@@ -156,6 +167,63 @@ fn walk(
         head((t, id, last.0, last.1));
     }
     Ok(None)
+}
+
+/// Every personal value's digest, each checked against its salt and value while it has
+/// them (erased ones have neither); Err names the first that does not hold.
+fn personal_digests(conn: &mut DbConn) -> AppResult<Result<HashSet<String>, String>> {
+    let mut all = HashSet::new();
+    let mut after = String::new();
+    loop {
+        let page = q::personal_page(conn, &after, PAGE)?;
+        let Some(last) = page.last() else {
+            return Ok(Ok(all));
+        };
+        after = last.digest.clone();
+        for p in page {
+            let holds = match (&p.salt, &p.value, p.erased_at) {
+                (Some(salt), Some(value), None) => {
+                    hex::decode(salt).is_ok_and(|salt| personal::digest(&salt, value) == p.digest)
+                }
+                (None, None, Some(_)) => true,
+                _ => false,
+            };
+            if !holds {
+                return Ok(Err(format!(
+                    "personal value {} of ticket {}: its value does not match its digest (changed outside the desk)",
+                    p.digest, p.ticket_id
+                )));
+            }
+            all.insert(p.digest);
+        }
+    }
+}
+
+/// The first personal value an event refers to that is not in `personal`.
+fn missing_personal(e: &AuditEvent, personal: &HashSet<String>) -> Option<String> {
+    let mut refs = Vec::new();
+    for text in [&e.changes, &e.data] {
+        if text.contains(personal::MARK) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+                personal::references(&v, &mut refs);
+            }
+        }
+    }
+    refs.into_iter().find(|d| !personal.contains(d))
+}
+
+/// Puts the personal values an event refers to back in its text (null once erased), for
+/// reading.
+pub(crate) fn reveal(e: &mut AuditEvent, personal: &HashMap<String, Option<String>>) {
+    for text in [&mut e.changes, &mut e.data] {
+        if !text.contains(personal::MARK) {
+            continue;
+        }
+        if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(text) {
+            personal::reveal(&mut v, &|d| personal.get(d).cloned().flatten());
+            *text = crate::domain::audit::canonical(&v);
+        }
+    }
 }
 
 impl App {

@@ -69,6 +69,7 @@ const TABLES: &[&str] = &[
     "services",
     "ticket_counters",
     "tickets",
+    "personal_data",
     "ticket_comments",
     "idempotency_keys",
     "sla_targets",
@@ -133,6 +134,11 @@ fn dump_table(conn: &mut DbConn, table: &str) -> anyhow::Result<Vec<String>> {
                 .load(conn)?,
         )?,
         "tickets" => rows_json(tickets::table.select(Ticket::as_select()).load(conn)?)?,
+        "personal_data" => rows_json(
+            personal_data::table
+                .select(PersonalData::as_select())
+                .load(conn)?,
+        )?,
         "ticket_comments" => rows_json(
             ticket_comments::table
                 .select(Comment::as_select())
@@ -194,6 +200,7 @@ fn restore_row(conn: &mut DbConn, table: &str, row: serde_json::Value) -> anyhow
         "services" => put!(services, Service),
         "ticket_counters" => put!(ticket_counters, TicketCounter),
         "tickets" => put!(tickets, Ticket),
+        "personal_data" => put!(personal_data, PersonalData),
         "ticket_comments" => put!(ticket_comments, Comment),
         "idempotency_keys" => put!(idempotency_keys, IdempotencyKey),
         "sla_targets" => put!(sla_targets, TargetRow),

@@ -162,9 +162,25 @@ pub struct Ticket {
     /// When the scheduler must look at the ticket next. The lease columns beside it are
     /// deliberately not in this struct: saving a ticket must never clear a claim.
     pub sla_next_at: Option<NaiveDateTime>,
+    /// When retention removed the reporter's details (archives from before it lack it).
+    #[serde(default)]
+    pub anonymised_at: Option<NaiveDateTime>,
 }
 
 pub type NewTicket = Ticket;
+
+/// A personal value an audit event refers to as `pii:<digest>`; salt and value are gone
+/// once retention erased it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = personal_data, treat_none_as_null = true)]
+pub struct PersonalData {
+    pub digest: String,
+    pub ticket_id: String,
+    pub salt: Option<String>,
+    pub value: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub erased_at: Option<NaiveDateTime>,
+}
 pub type TicketChangeset = Ticket;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]

@@ -111,6 +111,7 @@ diesel::table! {
         sla_next_at -> Nullable<Timestamp>,
         sla_lease_owner -> Nullable<Text>,
         sla_lease_until -> Nullable<Timestamp>,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -285,6 +286,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    personal_data (digest) {
+        digest -> Text,
+        ticket_id -> Text,
+        salt -> Nullable<Text>,
+        value -> Nullable<Text>,
+        created_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
@@ -308,5 +320,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_events,
     outbox,
     ticket_participants,
+    personal_data,
     audit_checkpoints,
 );

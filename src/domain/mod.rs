@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod chain;
 pub mod number;
+pub mod personal;
 pub mod priority;
 pub mod scope;
 pub mod sla;

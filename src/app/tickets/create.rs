@@ -312,6 +312,7 @@ impl App {
             pending_since: None,
             pending_reason: None,
             sla_next_at: None,
+            anonymised_at: None,
         };
         if let Some(ctx) = self
             .sla

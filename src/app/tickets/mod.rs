@@ -248,7 +248,12 @@ impl App {
     pub fn ticket_events(&self, actor: &Actor, id: &str) -> AppResult<Vec<AuditEvent>> {
         self.read(|conn| {
             let t = load_visible(conn, actor, id)?;
-            Ok(audit::for_ticket(conn, &t.id)?)
+            let personal = audit::personal_of(conn, &t.id)?;
+            let mut events = audit::for_ticket(conn, &t.id)?;
+            for e in &mut events {
+                crate::app::audit::reveal(e, &personal);
+            }
+            Ok(events)
         })
     }
 

@@ -4,7 +4,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::models::{AuditCheckpoint, AuditEvent, NewAuditCheckpoint, NewAuditEvent};
+use crate::db::models::{
+    AuditCheckpoint, AuditEvent, NewAuditCheckpoint, NewAuditEvent, PersonalData,
+};
 use crate::db::schema::audit_checkpoints::dsl as ck;
 use crate::db::schema::audit_events::dsl as a;
 use crate::db::DbConn;
@@ -75,9 +77,21 @@ pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
     use crate::domain::chain::{link_hash, Link};
     let id = uuid::Uuid::new_v4().to_string();
     let (last, prev_hash) = head_of(conn, r.entity_type, r.entity_id)?;
-    let changes = canonical(&r.changes.to_value());
-    let data = canonical(&r.data);
     let occurred_at = r.at.naive_utc();
+    let mut changes = r.changes.to_value();
+    let mut data = r.data;
+    if let Some(ticket_id) = r.ticket_id {
+        seal_personal(
+            conn,
+            ticket_id,
+            r.action,
+            &mut changes,
+            &mut data,
+            occurred_at,
+        )?;
+    }
+    let changes = canonical(&changes);
+    let data = canonical(&data);
     let chain_seq = last + 1;
     let hash = link_hash(
         &prev_hash,
@@ -112,6 +126,85 @@ pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
         },
     )?;
     Ok(id)
+}
+
+/// Moves the personal values of one ticket event into `personal_data`, leaving references
+/// in the event (see `domain::personal`).
+fn seal_personal(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    action: &str,
+    changes: &mut serde_json::Value,
+    data: &mut serde_json::Value,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::domain::personal;
+    let mut sealed = Vec::new();
+    personal::seal(action, changes, data, |value| {
+        let salt: [u8; 16] = rand::random();
+        let digest = personal::digest(&salt, value);
+        sealed.push(PersonalData {
+            digest: digest.clone(),
+            ticket_id: ticket_id.to_string(),
+            salt: Some(hex::encode(salt)),
+            value: Some(value.to_string()),
+            created_at: at,
+            erased_at: None,
+        });
+        personal::reference(&digest)
+    });
+    // One statement per row: diesel's batch insert does not reach a MultiConnection.
+    for row in &sealed {
+        diesel::insert_into(crate::db::schema::personal_data::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The personal values of one ticket, by digest: the value, or None once erased.
+pub fn personal_of(
+    conn: &mut DbConn,
+    ticket_id: &str,
+) -> QueryResult<std::collections::HashMap<String, Option<String>>> {
+    use crate::db::schema::personal_data::dsl as p;
+    Ok(p::personal_data
+        .filter(p::ticket_id.eq(ticket_id))
+        .select((p::digest, p::value))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Every personal value, `limit` rows after the digest `after` (for verification).
+pub fn personal_page(conn: &mut DbConn, after: &str, limit: i64) -> QueryResult<Vec<PersonalData>> {
+    use crate::db::schema::personal_data::dsl as p;
+    p::personal_data
+        .filter(p::digest.gt(after))
+        .order(p::digest.asc())
+        .limit(limit)
+        .select(PersonalData::as_select())
+        .load(conn)
+}
+
+/// Erases salt and value of a ticket's personal values; returns how many it erased.
+pub fn erase_personal(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::db::schema::personal_data::dsl as p;
+    diesel::update(
+        p::personal_data
+            .filter(p::ticket_id.eq(ticket_id))
+            .filter(p::erased_at.is_null()),
+    )
+    .set((
+        p::salt.eq(None::<String>),
+        p::value.eq(None::<String>),
+        p::erased_at.eq(Some(at)),
+    ))
+    .execute(conn)
 }
 
 /// Every event of every chain in chain order, one entity after another (for verification
