@@ -24,6 +24,23 @@ pub struct Settings {
     pub mail: MailSettings,
     pub audit: AuditSettings,
     pub backup: BackupSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long a reporter's details are kept after a ticket ends, by classification (Kalbar
+/// Ps 11(7): retention follows classification). 0 keeps them; both 0 is off.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub normal_days: u32,
+    pub restricted_days: u32,
+    /// Whether the daemon applies retention itself once a day (the command always can).
+    pub daily: bool,
+}
+
+impl RetentionSettings {
+    pub fn is_on(&self) -> bool {
+        self.normal_days > 0 || self.restricted_days > 0
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -361,6 +378,12 @@ impl Settings {
             return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
         }
         self.validate_mail()?;
+        if self.retention.normal_days > 36_600 || self.retention.restricted_days > 36_600 {
+            return Err(invalid(
+                "retention.normal_days",
+                "retention periods are days from 0 (keep) to 36600",
+            ));
+        }
         let year = 24 * 366;
         if !(1..=year).contains(&self.backup.every_hours)
             || !(1..=year).contains(&self.backup.critical_every_hours)

@@ -24,6 +24,7 @@ pub struct Application {
     mailer: Option<tokio::task::JoinHandle<()>>,
     checkpoints: Option<tokio::task::JoinHandle<()>>,
     backups: Option<tokio::task::JoinHandle<()>>,
+    retention: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -59,6 +60,8 @@ impl Application {
         };
         let backups = (!app.settings.backup.dir.as_os_str().is_empty())
             .then(|| tokio::spawn(crate::jobs::backup::run(app.clone())));
+        let retention = (app.settings.retention.daily && app.settings.retention.is_on())
+            .then(|| tokio::spawn(crate::jobs::retention::run(app.clone())));
         let mailer = if app.settings.mail.poll_seconds > 0 {
             let transport = crate::mail::Transport::from_settings(&app.settings.mail)?;
             Some(tokio::spawn(crate::jobs::outbox::run(
@@ -113,6 +116,7 @@ impl Application {
             mailer,
             checkpoints,
             backups,
+            retention,
         })
     }
 
@@ -131,9 +135,15 @@ impl Application {
         let result = self.server.await;
         // A send cut short leaves its claim to expire; the message is sent again later
         // with the same Message-ID.
-        for job in [self.scheduler, self.mailer, self.checkpoints, self.backups]
-            .into_iter()
-            .flatten()
+        for job in [
+            self.scheduler,
+            self.mailer,
+            self.checkpoints,
+            self.backups,
+            self.retention,
+        ]
+        .into_iter()
+        .flatten()
         {
             job.abort();
         }

@@ -15,6 +15,7 @@ pub mod directory;
 mod error;
 pub mod notify;
 pub mod record;
+pub mod retention;
 pub mod sla;
 pub mod tickets;
 

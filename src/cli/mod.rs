@@ -76,6 +76,13 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Erase the reporter details of tickets whose retention period has passed
+    /// (`[retention]` in the configuration), and say what was erased.
+    Retention {
+        /// List the tickets that would be anonymised, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Load a small demo city, print tokens for its users, and run the daemon.
     Demo {
         /// Load and print tokens, then exit instead of serving.
@@ -267,6 +274,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{out}");
             Ok(())
         }
+        Command::Retention { dry_run } => {
+            if !settings.retention.is_on() {
+                println!(
+                    "retention is off: set retention.normal_days or retention.restricted_days"
+                );
+                return Ok(());
+            }
+            let app = App::new(open_db(&settings).await?, clock, settings)?;
+            let r = tokio::task::spawn_blocking(move || app.apply_retention(dry_run))
+                .await?
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", retention_summary(&r));
+            Ok(())
+        }
         Command::Demo { no_serve } => {
             let db = open_db(&settings).await?;
             demo_then(db, settings, clock, !no_serve).await
@@ -372,4 +393,25 @@ async fn serve(db: crate::db::Db, settings: Settings, clock: Arc<dyn Clock>) -> 
     app.run_until_stopped().await?;
     tracing::info!("spbe-desk stopped");
     Ok(())
+}
+
+fn retention_summary(r: &crate::app::retention::RetentionReport) -> String {
+    let mut lines = Vec::new();
+    if r.dry_run {
+        lines.push(format!("would anonymise {} tickets", r.tickets.len()));
+    } else {
+        lines.push(format!("anonymised {} tickets", r.tickets.len()));
+        lines.push(format!(
+            "erased {} personal values in the audit trail, {} participants, {} mail addresses",
+            r.personal_values, r.participants, r.mail
+        ));
+        if r.legacy_events > 0 {
+            lines.push(format!(
+                "{} audit events written before personal data left the hashed trail still name a reporter",
+                r.legacy_events
+            ));
+        }
+    }
+    lines.extend(r.tickets.iter().cloned());
+    lines.join("\n")
 }

@@ -4,4 +4,5 @@
 pub mod backup;
 pub mod checkpoint;
 pub mod outbox;
+pub mod retention;
 pub mod scheduler;

@@ -119,9 +119,12 @@ impl From<models::Service> for ServiceDto {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReporterDto {
+    /// Empty once anonymised.
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// When retention erased the reporter's details (see docs/operations.md).
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -231,6 +234,7 @@ impl From<&models::Ticket> for TicketDto {
                 name: t.reporter_name.clone(),
                 email: t.reporter_email.clone(),
                 phone: t.reporter_phone.clone(),
+                anonymised_at: t.anonymised_at.map(|a| a.and_utc()),
             },
             reported_at: utc(t.reported_at),
             created_by: t.created_by.clone(),

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod organizations;
 pub mod outbox;
 pub mod participants;
+pub mod retention;
 pub mod services;
 pub mod sla;
 pub mod tickets;
