@@ -8,6 +8,7 @@ pub mod chain;
 pub mod number;
 pub mod personal;
 pub mod priority;
+pub mod report;
 pub mod scope;
 pub mod sla;
 pub mod sla_policy;
