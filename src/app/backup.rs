@@ -78,6 +78,9 @@ const TABLES: &[&str] = &[
     "audit_checkpoints",
     "ticket_participants",
     "outbox",
+    "sanctions",
+    "reports",
+    "report_chunks",
 ];
 
 fn rows_json<T: Serialize>(rows: Vec<T>) -> anyhow::Result<Vec<String>> {
@@ -175,6 +178,17 @@ fn dump_table(conn: &mut DbConn, table: &str) -> anyhow::Result<Vec<String>> {
                 .load(conn)?,
         )?,
         "outbox" => rows_json(outbox::table.select(OutboxRow::as_select()).load(conn)?)?,
+        "sanctions" => rows_json(sanctions::table.select(Sanction::as_select()).load(conn)?)?,
+        "reports" => rows_json(
+            reports::table
+                .select(StoredReport::as_select())
+                .load(conn)?,
+        )?,
+        "report_chunks" => rows_json(
+            report_chunks::table
+                .select(ReportChunk::as_select())
+                .load(conn)?,
+        )?,
         other => anyhow::bail!("no table {other}"),
     })
 }
@@ -209,6 +223,9 @@ fn restore_row(conn: &mut DbConn, table: &str, row: serde_json::Value) -> anyhow
         "audit_checkpoints" => put!(audit_checkpoints, AuditCheckpoint),
         "ticket_participants" => put!(ticket_participants, Participant),
         "outbox" => put!(outbox, OutboxRow),
+        "sanctions" => put!(sanctions, Sanction),
+        "reports" => put!(reports, StoredReport),
+        "report_chunks" => put!(report_chunks, ReportChunk),
         other => anyhow::bail!("the archive names an unknown table {other:?}"),
     }
     Ok(())

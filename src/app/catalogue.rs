@@ -29,6 +29,62 @@ pub struct CreateService {
     pub availability_target_percent: Option<f64>,
     /// The SLA policy of the service (Ps 32(3)); without one, tickets use the default policy.
     pub sla_policy_id: Option<String>,
+    /// What the service's SOP covers (Makassar Ps 33(4)).
+    pub sop: Option<Sop>,
+}
+
+/// A service's SOP (Makassar Ps 33(4)): each part a short text or a reference to the
+/// document that holds it (a number, a URL). A part left out or empty is missing; the
+/// report lists critical services with missing parts.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sop {
+    /// Service definition.
+    #[schema(max_length = 2000)]
+    pub definition: Option<String>,
+    /// Service policy.
+    #[schema(max_length = 2000)]
+    pub policy: Option<String>,
+    /// Incident and problem handling.
+    #[schema(max_length = 2000)]
+    pub incident_problem: Option<String>,
+    /// Request handling.
+    #[schema(max_length = 2000)]
+    pub requests: Option<String>,
+    /// Customer relations.
+    #[schema(max_length = 2000)]
+    pub customer_relations: Option<String>,
+    /// Service-level guarantee.
+    #[schema(max_length = 2000)]
+    pub service_level: Option<String>,
+}
+
+impl Sop {
+    /// Checks lengths and gives the stored JSON (parts trimmed, empty ones left out).
+    fn to_stored(&self, e: &mut Errors) -> String {
+        let mut m = serde_json::Map::new();
+        for (name, v) in [
+            ("definition", &self.definition),
+            ("policy", &self.policy),
+            ("incident_problem", &self.incident_problem),
+            ("requests", &self.requests),
+            ("customer_relations", &self.customer_relations),
+            ("service_level", &self.service_level),
+        ] {
+            if let Some(text) = v.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                if text.chars().count() > 2000 {
+                    e.add(&format!("sop.{name}"), "must be at most 2000 characters");
+                }
+                m.insert(name.into(), Value::String(text.to_string()));
+            }
+        }
+        Value::Object(m).to_string()
+    }
+
+    /// The stored JSON read back.
+    pub fn read(stored: &str) -> Sop {
+        serde_json::from_str(stored).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -45,6 +101,8 @@ pub struct PatchService {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub sla_policy_id: Option<Option<String>>,
+    /// Replaces the whole SOP record.
+    pub sop: Option<Sop>,
 }
 
 /// A step of the criticality workflow.
@@ -134,6 +192,7 @@ pub(crate) fn insert_service(
         Some(_) => e.add("organization_id", "services are owned by a PD or the Dinas"),
         None => e.add("organization_id", "no such organization"),
     }
+    let sop = input.sop.clone().unwrap_or_default().to_stored(&mut e);
     e.finish()?;
     let n = now.naive_utc();
     let svc = Service {
@@ -149,6 +208,7 @@ pub(crate) fn insert_service(
         version: 1,
         created_at: n,
         updated_at: n,
+        sop,
     };
     services::insert(conn, &svc).map_err(|err| {
         if is_unique_violation(&err) {
@@ -277,6 +337,9 @@ impl App {
                     );
                 }
                 s.sla_policy_id = policy.clone();
+            }
+            if let Some(sop) = &p.sop {
+                s.sop = sop.to_stored(&mut e);
             }
             if let Some(st) = p.status {
                 if actor.role != Role::Supervisor && st.as_str() != s.status {

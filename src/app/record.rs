@@ -122,6 +122,7 @@ pub fn service(s: &Service) -> Value {
         "availability_target_percent": s.availability_target_percent,
         "criticality": s.criticality,
         "status": s.status,
+        "sop": serde_json::from_str::<Value>(&s.sop).unwrap_or(Value::Null),
         "version": s.version,
         "created_at": utc(s.created_at),
         "updated_at": utc(s.updated_at),

@@ -299,6 +299,17 @@ fn load_city(app: &App) -> Result<Vec<DemoToken>, AppError> {
                     } else {
                         None
                     },
+                    // SIAK's SOP lacks its customer-relations part: the report shows it.
+                    sop: (*code == "SIAK").then(|| crate::app::catalogue::Sop {
+                        definition: Some(
+                            "SOP Disdukcapil No. 1/2026: layanan KTP-el dan KK".into(),
+                        ),
+                        policy: Some("Perwali No. 12/2026".into()),
+                        incident_problem: Some("SOP Disdukcapil No. 2/2026".into()),
+                        requests: Some("SOP Disdukcapil No. 3/2026".into()),
+                        customer_relations: None,
+                        service_level: Some("Kebijakan SLA Standar".into()),
+                    }),
                 },
                 now,
             )?;

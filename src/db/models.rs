@@ -99,6 +99,14 @@ pub struct Service {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON: what the service's SOP covers (Makassar Ps 33(4)); archives from before it
+    /// lack it.
+    #[serde(default = "empty_object")]
+    pub sop: String,
+}
+
+fn empty_object() -> String {
+    "{}".into()
 }
 
 /// A ticket row. Inserted whole as `NewTicket` and saved whole as `TicketChangeset` under
@@ -447,4 +455,73 @@ pub struct NewAuditCheckpoint {
 pub struct TicketCounter {
     pub scope: String,
     pub last_value: i64,
+}
+
+/// A sanction in the ledger (Makassar Ps 32(5)).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(table_name = sanctions, treat_none_as_null = true)]
+pub struct Sanction {
+    pub id: String,
+    pub service_id: String,
+    pub level: String,
+    pub letter_number: Option<String>,
+    pub issued_on: String,
+    pub addressed_to: Option<String>,
+    pub report_month: Option<String>,
+    pub reason: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+    pub lifted_at: Option<NaiveDateTime>,
+    pub lifted_by: Option<String>,
+    pub remediation: Option<String>,
+    pub version: i32,
+}
+
+/// The manifest of one stored report format.
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
+#[diesel(table_name = reports)]
+pub struct StoredReport {
+    pub period: String,
+    pub format: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub chunks: i32,
+    pub generated_at: NaiveDateTime,
+}
+
+/// A piece of a stored report's bytes.
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
+#[diesel(table_name = report_chunks)]
+pub struct ReportChunk {
+    pub period: String,
+    pub format: String,
+    pub n: i32,
+    #[serde(with = "hex_bytes")]
+    pub content: Vec<u8>,
+}
+
+/// Bytes as hex in backup archives (JSON has no bytes).
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(b))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        hex::decode(text).map_err(serde::de::Error::custom)
+    }
 }

@@ -54,6 +54,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sop -> Text,
     }
 }
 
@@ -297,6 +298,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sanctions (id) {
+        id -> Text,
+        service_id -> Text,
+        level -> Text,
+        letter_number -> Nullable<Text>,
+        issued_on -> Text,
+        addressed_to -> Nullable<Text>,
+        report_month -> Nullable<Text>,
+        reason -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<Text>,
+        remediation -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    reports (period, format) {
+        period -> Text,
+        format -> Text,
+        sha256 -> Text,
+        bytes -> BigInt,
+        chunks -> Integer,
+        generated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_chunks (period, format, n) {
+        period -> Text,
+        format -> Text,
+        n -> Integer,
+        content -> Binary,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
@@ -321,5 +361,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     ticket_participants,
     personal_data,
+    sanctions,
+    reports,
+    report_chunks,
     audit_checkpoints,
 );

@@ -12,6 +12,33 @@ pub enum CriticalityStep {
     Revoke,
 }
 
+/// The parts of a service's SOP that Makassar Ps 33(4) asks for, in its order: service
+/// definition, service policy, incident and problem handling, request handling, customer
+/// relations, service-level guarantee.
+pub const SOP_PARTS: [&str; 6] = [
+    "definition",
+    "policy",
+    "incident_problem",
+    "requests",
+    "customer_relations",
+    "service_level",
+];
+
+/// The SOP parts missing from a service's stored SOP (JSON object of part to text or
+/// document reference); an unreadable SOP misses them all.
+pub fn sop_missing(sop: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(sop).unwrap_or_default();
+    SOP_PARTS
+        .iter()
+        .filter(|part| {
+            v.get(**part)
+                .and_then(|x| x.as_str())
+                .is_none_or(|x| x.trim().is_empty())
+        })
+        .map(|p| (*p).to_string())
+        .collect()
+}
+
 pub fn next(current: Criticality, step: CriticalityStep) -> Result<Criticality, String> {
     match (step, current) {
         (CriticalityStep::Propose, Normal | Rejected) => Ok(Proposed),

@@ -93,6 +93,11 @@ pub struct ServiceDto {
     pub criticality: String,
     /// `active` or `suspended`.
     pub status: String,
+    /// What the service's SOP covers (Makassar Ps 33(4)).
+    pub sop: crate::app::catalogue::Sop,
+    /// The SOP parts still missing: `definition`, `policy`, `incident_problem`, `requests`,
+    /// `customer_relations`, `service_level`.
+    pub sop_missing: Vec<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -110,6 +115,8 @@ impl From<models::Service> for ServiceDto {
             availability_target_percent: s.availability_target_percent,
             criticality: s.criticality,
             status: s.status,
+            sop: crate::app::catalogue::Sop::read(&s.sop),
+            sop_missing: crate::domain::catalogue::sop_missing(&s.sop),
             version: s.version,
             created_at: utc(s.created_at),
             updated_at: utc(s.updated_at),
