@@ -16,6 +16,7 @@ mod error;
 pub mod notify;
 pub mod record;
 pub mod retention;
+pub mod sanctions;
 pub mod sla;
 pub mod tickets;
 

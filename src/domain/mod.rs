@@ -104,6 +104,7 @@ str_enum!(TicketStatus {
     Closed => "closed",
     Cancelled => "cancelled",
 });
+str_enum!(SanctionLevel { Warning => "warning", Reprimand => "reprimand", Closure => "closure" });
 str_enum!(Classification { Normal => "normal", Restricted => "restricted" });
 str_enum!(EscalationMode { Manual => "manual", Automatic => "automatic" });
 str_enum!(ServiceKind { System => "system", Service => "service" });

@@ -96,6 +96,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/services/{id}/revoke-critical").post(services::revoke_critical),
                 )
                 .service(
+                    web::resource("/services/{id}/sanctions")
+                        .get(services::sanctions)
+                        .post(services::record_sanction),
+                )
+                .service(
+                    web::resource("/services/{id}/sanctions/{sid}/lift")
+                        .post(services::lift_sanction),
+                )
+                .service(
                     web::resource("/calendars")
                         .get(calendars::list)
                         .post(calendars::create),

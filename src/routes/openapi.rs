@@ -97,6 +97,7 @@ impl Modify for BearerAuth {
         users::create_token, users::list_tokens, users::revoke_token,
         services::create, services::list, services::get, services::update, services::events,
         services::propose_critical, services::designate, services::revoke_critical,
+        services::sanctions, services::record_sanction, services::lift_sanction,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::events,
         ticket_actions::acknowledge, ticket_actions::assign, ticket_actions::escalate,
         ticket_actions::pause, ticket_actions::resume, ticket_actions::resolve,

@@ -179,3 +179,104 @@ pub async fn revoke_critical(
     let change = CriticalityChange::Revoke;
     criticality(state, actor, &req, &id, b.version, change, b.reason).await
 }
+
+/// One entry of a service's sanctions ledger.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct SanctionDto {
+    pub id: String,
+    pub service_id: String,
+    /// `warning`, `reprimand` or `closure`.
+    pub level: String,
+    pub letter_number: Option<String>,
+    /// YYYY-MM-DD.
+    pub issued_on: String,
+    pub addressed_to: Option<String>,
+    /// YYYY-MM.
+    pub report_month: Option<String>,
+    pub reason: String,
+    pub recorded_by: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    pub lifted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub lifted_by: Option<String>,
+    pub remediation: Option<String>,
+    pub version: i32,
+}
+
+impl From<crate::db::models::Sanction> for SanctionDto {
+    fn from(s: crate::db::models::Sanction) -> Self {
+        Self {
+            id: s.id,
+            service_id: s.service_id,
+            level: s.level,
+            letter_number: s.letter_number,
+            issued_on: s.issued_on,
+            addressed_to: s.addressed_to,
+            report_month: s.report_month,
+            reason: s.reason,
+            recorded_by: s.recorded_by,
+            recorded_at: s.recorded_at.and_utc(),
+            lifted_at: s.lifted_at.map(|t| t.and_utc()),
+            lifted_by: s.lifted_by,
+            remediation: s.remediation,
+            version: s.version,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}/sanctions", tag = "services",
+    params(("id" = String, Path)), description = "The service's sanctions ledger (Makassar Ps 32(5)), oldest first.",
+    responses((status = 200, body = [SanctionDto]), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn sanctions(
+    state: State,
+    _actor: Actor,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id)?.to_string();
+    let rows = state.call(move |app| app.sanctions(&id)).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(SanctionDto::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{id}/sanctions", tag = "services",
+    request_body = crate::app::sanctions::NewSanction, params(("id" = String, Path)),
+    description = "Records a letter of the Tim Koordinasi to the Dinas (`warning`, `reprimand`: coordinators) or a temporary closure (`closure`: Dinas supervisors; the service becomes `suspended`). Only for a critical service.",
+    responses((status = 201, body = SanctionDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn record_sanction(
+    state: State,
+    actor: Actor,
+    id: web::Path<String>,
+    body: JsonBody<crate::app::sanctions::NewSanction>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id)?.to_string();
+    let input = body.value;
+    let s = state
+        .call(move |app| app.record_sanction(&actor, &id, &input))
+        .await?;
+    Ok(HttpResponse::Created().json(SanctionDto::from(s)))
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{id}/sanctions/{sid}/lift", tag = "services",
+    request_body = crate::app::sanctions::LiftSanction,
+    params(("id" = String, Path), ("sid" = String, Path), ("If-Match" = Option<String>, Header)),
+    description = "Lifts a temporary closure after the owning PD's repair (Dinas supervisors); the service becomes `active`.",
+    responses((status = 200, body = SanctionDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn lift_sanction(
+    state: State,
+    actor: Actor,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<crate::app::sanctions::LiftSanction>,
+) -> ApiResult<HttpResponse> {
+    let (id, sid) = path.into_inner();
+    let (id, sid) = (path_id(&id)?.to_string(), path_id(&sid)?.to_string());
+    let input = body.value;
+    let expected = expected_version(&req, input.version)?;
+    let s = state
+        .call(move |app| app.lift_sanction(&actor, &id, &sid, expected, &input))
+        .await?;
+    Ok(HttpResponse::Ok().json(SanctionDto::from(s)))
+}

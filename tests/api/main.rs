@@ -13,6 +13,7 @@ mod operations;
 mod outage;
 mod retention;
 mod robustness;
+mod sanctions;
 mod scope;
 mod services;
 mod sla;

@@ -8,6 +8,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod participants;
 pub mod retention;
+pub mod sanctions;
 pub mod services;
 pub mod sla;
 pub mod tickets;
