@@ -25,6 +25,27 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub backup: BackupSettings,
     pub retention: RetentionSettings,
+    pub reports: ReportSettings,
+}
+
+/// The Tim Koordinasi report: thresholds of its findings and recommendations.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSettings {
+    pub pd_met_below_percent: f64,
+    pub warning_below_percent: f64,
+    pub reprimand_below_percent: f64,
+    pub closure_below_percent: f64,
+}
+
+impl ReportSettings {
+    pub fn thresholds(&self) -> crate::domain::report::Thresholds {
+        crate::domain::report::Thresholds {
+            pd_met_below: self.pd_met_below_percent,
+            warning_below: self.warning_below_percent,
+            reprimand_below: self.reprimand_below_percent,
+            closure_below: self.closure_below_percent,
+        }
+    }
 }
 
 /// How long a reporter's details are kept after a ticket ends, by classification (Kalbar
@@ -378,6 +399,23 @@ impl Settings {
             return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
         }
         self.validate_mail()?;
+        let r = &self.reports;
+        if [
+            r.pd_met_below_percent,
+            r.warning_below_percent,
+            r.reprimand_below_percent,
+            r.closure_below_percent,
+        ]
+        .iter()
+        .any(|p| !(p.is_finite() && (0.0..=100.0).contains(p)))
+            || !(r.closure_below_percent <= r.reprimand_below_percent
+                && r.reprimand_below_percent <= r.warning_below_percent)
+        {
+            return Err(invalid(
+                "reports.warning_below_percent",
+                "thresholds are percentages with closure <= reprimand <= warning",
+            ));
+        }
         if self.retention.normal_days > 36_600 || self.retention.restricted_days > 36_600 {
             return Err(invalid(
                 "retention.normal_days",

@@ -15,6 +15,7 @@ pub mod directory;
 mod error;
 pub mod notify;
 pub mod record;
+pub mod reports;
 pub mod retention;
 pub mod sanctions;
 pub mod sla;

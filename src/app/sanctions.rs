@@ -133,9 +133,11 @@ impl App {
                 )))
             }
             (_, Role::Coordinator) => {}
-            (_, r) => return Err(AppError::Forbidden(format!(
+            (_, r) => {
+                return Err(AppError::Forbidden(format!(
                 "letters are recorded by the Tim Koordinasi (coordinator role), not the {r} role"
-            ))),
+            )))
+            }
         }
         let mut e = Errors::new();
         let reason = e.text("reason", &input.reason, 3, 5000);

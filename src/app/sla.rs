@@ -182,7 +182,7 @@ fn status(t: &Ticket) -> TicketStatus {
     TicketStatus::parse(&t.status).unwrap_or(TicketStatus::Closed)
 }
 
-fn to_target(row: &TargetRow) -> AppResult<Target> {
+pub(crate) fn to_target(row: &TargetRow) -> AppResult<Target> {
     let kind =
         TargetKind::parse(&row.target).ok_or_else(|| AppError::corrupt("target", &row.target))?;
     let stops: Vec<Stop> =

@@ -83,6 +83,32 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write the Tim Koordinasi report of a month or a year to a file. An ended period is
+    /// generated and stored at its first export, and the same bytes come out ever after.
+    Export {
+        #[arg(
+            long,
+            value_name = "YYYY-MM",
+            conflicts_with = "year",
+            required_unless_present = "year"
+        )]
+        month: Option<String>,
+        #[arg(long, value_name = "YYYY")]
+        year: Option<String>,
+        /// json, csv or xlsx.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// For csv: summary, pds, services, tier2, findings, sanctions or tickets.
+        #[arg(long)]
+        sheet: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Stored reports.
+    Report {
+        #[command(subcommand)]
+        action: ReportCommand,
+    },
     /// Load a small demo city, print tokens for its users, and run the daemon.
     Demo {
         /// Load and print tokens, then exit instead of serving.
@@ -106,6 +132,16 @@ enum OutboxCommand {
         id: Option<String>,
         #[arg(long)]
         dead: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Check a copy of a report (any format) against the stored manifests: exit 0 and name
+    /// the period and format it is, or exit 1.
+    Verify {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 
@@ -286,6 +322,87 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .await?
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", retention_summary(&r));
+            Ok(())
+        }
+        Command::Export {
+            month,
+            year,
+            format,
+            sheet,
+            out,
+        } => {
+            let format = crate::app::reports::Format::parse(&format, sheet.as_deref())
+                .map_err(anyhow::Error::msg)?;
+            let app = App::new(open_db(&settings).await?, clock, settings)?;
+            let (label, monthly) = match (month, year) {
+                (Some(m), _) => (m, true),
+                (None, Some(y)) => (y, false),
+                (None, None) => anyhow::bail!("give --month YYYY-MM or --year YYYY"),
+            };
+            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                let err = |e: crate::app::AppError| anyhow::anyhow!("{e}");
+                let period = app.report_period(&label, monthly).map_err(err)?;
+                let bar = progress_bar("tickets read");
+                let report = app
+                    .report_for(&period, format, &mut |n| bar.set_position(n))
+                    .map_err(err);
+                bar.finish_and_clear();
+                let report = report?;
+                let line = format!(
+                    "{} {} ({} bytes, sha256 {}{})",
+                    report.period,
+                    format.key(),
+                    report.bytes,
+                    report.sha256,
+                    if report.frozen {
+                        ", frozen"
+                    } else {
+                        ", period still running"
+                    }
+                );
+                let tmp = out.with_extension("partial");
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(&tmp)
+                        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", tmp.display()))?,
+                );
+                report.copy_to(&app, &mut file).map_err(err)?;
+                std::io::Write::flush(&mut file)?;
+                drop(file);
+                std::fs::rename(&tmp, &out)?;
+                Ok(format!("{line} written to {}", out.display()))
+            })
+            .await??;
+            println!("{done}");
+            Ok(())
+        }
+        Command::Report {
+            action: ReportCommand::Verify { file },
+        } => {
+            let app = App::new(open_db(&settings).await?, clock, settings)?;
+            let said = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                use sha2::Digest;
+                let mut f = std::fs::File::open(&file)
+                    .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+                let mut h = sha2::Sha256::new();
+                std::io::copy(&mut f, &mut h)?;
+                let sha = hex::encode(h.finalize());
+                let found = app.identify_report(&sha).map_err(|e| anyhow::anyhow!("{e}"))?;
+                match found.first() {
+                    Some(r) => Ok(format!(
+                        "{} is the stored report {} {} generated at {} (sha256 {sha})",
+                        file.display(),
+                        r.period,
+                        r.format,
+                        r.generated_at.and_utc().to_rfc3339()
+                    )),
+                    None => anyhow::bail!(
+                        "{} (sha256 {sha}) matches no stored report: it was changed, cut, or never issued by this desk",
+                        file.display()
+                    ),
+                }
+            })
+            .await??;
+            println!("{said}");
             Ok(())
         }
         Command::Demo { no_serve } => {

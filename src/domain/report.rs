@@ -97,8 +97,11 @@ impl Period {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TargetFacts {
     pub due_at: Option<DateTime<Utc>>,
-    /// When the target stopped (resolve, cancel, escalation for the Tier 1 window).
-    pub ended_at: Option<DateTime<Utc>>,
+    /// When its clock stopped for the last time: the resolve (even if a close followed),
+    /// or the cancel or close that ended it. None while it runs or is paused.
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// Whether a resolve stopped it (a cancelled ticket's target is never "met").
+    pub by_resolve: bool,
     pub breached_at: Option<DateTime<Utc>>,
     /// Business minutes used when it ended (pauses not counted).
     pub elapsed_minutes: Option<f64>,
@@ -131,13 +134,13 @@ pub struct TicketFacts {
     pub outage_end: Option<DateTime<Utc>>,
 }
 
-/// How a target was decided within the period: met (it ended there, never breached),
-/// missed (it was breached there), or not decided there.
+/// How a target was decided within the period: met (resolved there, never breached),
+/// missed (breached there), or not decided there.
 fn decided(t: Option<&TargetFacts>, p: &Period) -> Option<bool> {
     let t = t?;
     match t.breached_at {
         Some(b) => p.contains(b).then_some(false),
-        None => p.holds(t.ended_at).then_some(true),
+        None => (t.by_resolve && p.holds(t.stopped_at)).then_some(true),
     }
 }
 
@@ -200,7 +203,7 @@ impl Flags {
             tier2_minutes: t
                 .tier2
                 .as_ref()
-                .filter(|x| p.holds(x.ended_at))
+                .filter(|x| x.by_resolve && p.holds(x.stopped_at))
                 .and_then(|x| x.elapsed_minutes),
             outage_minutes: outage.map_or(0.0, |(a, b)| minutes(b - a)),
             open_at_end: t.created_at < p.end
@@ -531,14 +534,25 @@ impl Figures {
                 ..Default::default()
             })
             .collect();
-        svcs.sort_by(|a, b| a.code.cmp(&b.code));
+        // Critical services first (the availability chart reads them as one range), then
+        // by code.
+        svcs.sort_by(|a, b| (a.critical.is_none(), &a.code).cmp(&(b.critical.is_none(), &b.code)));
         Figures {
             totals: Totals::default(),
-            pd_index: pds
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.organization_id.clone(), i))
-                .collect(),
+            pd_index: {
+                let mut index: BTreeMap<String, usize> = pds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.organization_id.clone(), i))
+                    .collect();
+                // A ticket owned by a Unit Kerja counts for its PD.
+                for o in orgs {
+                    if let Some(i) = o.parent_id.as_ref().and_then(|p| index.get(p).copied()) {
+                        index.insert(o.id.clone(), i);
+                    }
+                }
+                index
+            },
             service_index: svcs
                 .iter()
                 .enumerate()

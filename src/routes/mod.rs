@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod organizations;
 pub mod outbox;
 pub mod participants;
+pub mod reports;
 pub mod services;
 pub mod sla_policies;
 pub mod ticket_actions;
@@ -95,6 +96,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/services/{id}/revoke-critical").post(services::revoke_critical),
                 )
+                .service(web::resource("/reports/monthly/{month}").get(reports::monthly))
+                .service(web::resource("/reports/yearly/{year}").get(reports::yearly))
+                .service(web::resource("/reports/{kind}/{period}/manifest").get(reports::manifest))
                 .service(
                     web::resource("/services/{id}/sanctions")
                         .get(services::sanctions)

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    calendars, health, organizations, outbox, participants, services, sla_policies, ticket_actions,
-    ticket_sla, tickets, users,
+    calendars, health, organizations, outbox, participants, reports, services, sla_policies,
+    ticket_actions, ticket_sla, tickets, users,
 };
 
 struct BearerAuth;
@@ -98,6 +98,7 @@ impl Modify for BearerAuth {
         services::create, services::list, services::get, services::update, services::events,
         services::propose_critical, services::designate, services::revoke_critical,
         services::sanctions, services::record_sanction, services::lift_sanction,
+        reports::monthly, reports::yearly, reports::manifest,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::events,
         ticket_actions::acknowledge, ticket_actions::assign, ticket_actions::escalate,
         ticket_actions::pause, ticket_actions::resume, ticket_actions::resolve,

@@ -11,6 +11,7 @@ mod layers;
 mod mail;
 mod operations;
 mod outage;
+mod reports;
 mod retention;
 mod robustness;
 mod sanctions;

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod organizations;
 pub mod outbox;
 pub mod participants;
+pub mod reports;
 pub mod retention;
 pub mod sanctions;
 pub mod services;

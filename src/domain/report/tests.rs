@@ -124,7 +124,8 @@ fn flags_follow_the_definitions() {
     let mut t = ticket("A");
     t.resolved_at = Some(at(3, 9, 0));
     t.resolution = Some(TargetFacts {
-        ended_at: t.resolved_at,
+        by_resolve: true,
+        stopped_at: t.resolved_at,
         elapsed_minutes: Some(120.0),
         ..Default::default()
     });
@@ -146,7 +147,8 @@ fn flags_follow_the_definitions() {
     old.created_at = at(1, 8, 0) - TimeDelta::days(10);
     old.resolved_at = Some(at(5, 8, 0));
     old.resolution = Some(TargetFacts {
-        ended_at: old.resolved_at,
+        by_resolve: true,
+        stopped_at: old.resolved_at,
         breached_at: Some(at(1, 8, 0) - TimeDelta::days(2)),
         elapsed_minutes: Some(900.0),
         ..Default::default()
@@ -225,7 +227,8 @@ fn figures_sanctions_and_findings() {
     let mut met = ticket("A");
     met.resolved_at = Some(at(2, 10, 0));
     met.resolution = Some(TargetFacts {
-        ended_at: met.resolved_at,
+        by_resolve: true,
+        stopped_at: met.resolved_at,
         elapsed_minutes: Some(10.0),
         ..Default::default()
     });
