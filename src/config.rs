@@ -31,6 +31,11 @@ pub struct Settings {
 /// The Tim Koordinasi report: thresholds of its findings and recommendations.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportSettings {
+    /// Whether this daemon freezes the month just ended at the start of each month and
+    /// mails it to the Tim Koordinasi mailbox.
+    pub monthly: bool,
+    /// The largest XLSX sent as an attachment; a larger one is linked instead.
+    pub attachment_max_bytes: u64,
     pub pd_met_below_percent: f64,
     pub warning_below_percent: f64,
     pub reprimand_below_percent: f64,

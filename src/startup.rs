@@ -25,6 +25,7 @@ pub struct Application {
     checkpoints: Option<tokio::task::JoinHandle<()>>,
     backups: Option<tokio::task::JoinHandle<()>>,
     retention: Option<tokio::task::JoinHandle<()>>,
+    reports: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -60,6 +61,11 @@ impl Application {
         };
         let backups = (!app.settings.backup.dir.as_os_str().is_empty())
             .then(|| tokio::spawn(crate::jobs::backup::run(app.clone())));
+        let reports = app
+            .settings
+            .reports
+            .monthly
+            .then(|| tokio::spawn(crate::jobs::reports::run(app.clone())));
         let retention = (app.settings.retention.daily && app.settings.retention.is_on())
             .then(|| tokio::spawn(crate::jobs::retention::run(app.clone())));
         let mailer = if app.settings.mail.poll_seconds > 0 {
@@ -117,6 +123,7 @@ impl Application {
             checkpoints,
             backups,
             retention,
+            reports,
         })
     }
 
@@ -141,6 +148,7 @@ impl Application {
             self.checkpoints,
             self.backups,
             self.retention,
+            self.reports,
         ]
         .into_iter()
         .flatten()

@@ -123,7 +123,7 @@ fn people(conn: &mut DbConn, org: Option<&str>, role: Role) -> AppResult<Vec<Str
         .collect())
 }
 
-fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<String>> {
+pub(crate) fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<String>> {
     Ok(organizations::list(conn, Some(kind.as_str()))?
         .into_iter()
         .filter_map(|o| o.email)
@@ -271,6 +271,7 @@ impl App {
                     last_error: refused,
                     created_at: now.naive_utc(),
                     sent_at: None,
+                    attachment: None,
                 });
             }
         }
@@ -279,7 +280,7 @@ impl App {
     }
 
     /// Whether a staff address is in `mail.staff_domains` (always, when that list is empty).
-    fn allowed_staff_address(&self, address: &str) -> bool {
+    pub(crate) fn allowed_staff_address(&self, address: &str) -> bool {
         let domains = &self.settings.mail.staff_domains;
         domains.is_empty()
             || address.rsplit_once('@').is_some_and(|(_, d)| {

@@ -411,6 +411,10 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// `report:<period>:<format>`: a stored report sent along (archives from before it lack
+    /// it).
+    #[serde(default)]
+    pub attachment: Option<String>,
 }
 
 /// Someone beyond the reporter and the staff who follows a ticket by e-mail.

@@ -4,5 +4,6 @@
 pub mod backup;
 pub mod checkpoint;
 pub mod outbox;
+pub mod reports;
 pub mod retention;
 pub mod scheduler;

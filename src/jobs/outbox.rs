@@ -40,7 +40,31 @@ pub async fn pass(
             return Ok(report);
         }
         for row in rows {
-            let result = transport.send(&envelope(&from, &row)).await;
+            let attachment = match &row.attachment {
+                Some(reference) => {
+                    let (a, r) = (app.clone(), reference.clone());
+                    match tokio::task::spawn_blocking(move || a.attachment(&r)).await? {
+                        Ok(file) => Some(file),
+                        Err(e) => {
+                            // The report is stored before its notice is queued; without it
+                            // the message would say something it cannot show.
+                            tracing::error!(outbox = %row.id, error = %e, "attachment unavailable");
+                            let (a, o) = (app.clone(), owner.to_string());
+                            let why = format!("attachment {reference} unavailable: {e}");
+                            tokio::task::spawn_blocking(move || {
+                                a.outbox_failed(&row, &o, &why, false)
+                            })
+                            .await??;
+                            report.failed += 1;
+                            continue;
+                        }
+                    }
+                }
+                None => None,
+            };
+            let mut envelope = envelope(&from, &row);
+            envelope.attachment = attachment;
+            let result = transport.send(&envelope).await;
             let (a, o) = (app.clone(), owner.to_string());
             match result {
                 Ok(()) => {
@@ -69,6 +93,7 @@ fn envelope<'a>(from: &'a lettre::message::Mailbox, row: &'a OutboxRow) -> Envel
         html: &row.body_html,
         message_id: &row.message_id,
         thread_id: row.thread_id.as_deref(),
+        attachment: None,
     }
 }
 

@@ -30,8 +30,8 @@ macro_rules! builtin {
 }
 
 const BUILTIN: &[(&str, &str)] = builtin!(
-    "id" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented"],
-    "en" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented"]
+    "id" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented", "report"],
+    "en" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented", "report"]
 );
 
 impl Templates {
@@ -65,6 +65,8 @@ impl Templates {
             t.render(event, &sample())
                 .map_err(|e| anyhow::anyhow!("mail template {}: {e:#}", t.name(event)))?;
         }
+        t.render("report", &report_sample())
+            .map_err(|e| anyhow::anyhow!("mail template {}: {e:#}", t.name("report")))?;
         Ok(t)
     }
 
@@ -89,6 +91,16 @@ impl Templates {
 }
 
 /// A context with every field the templates may use, for the start-up check.
+fn report_sample() -> serde_json::Value {
+    serde_json::json!({
+        "report": {
+            "period": "2026-11", "start": "1 November 2026", "end": "30 November 2026",
+            "opened": 1, "resolved": 1, "sla_met_percent": 100.0, "backlog": 0,
+            "findings": ["Contoh"], "attached": true, "url": "http://localhost", "sha256": "00"
+        }
+    })
+}
+
 fn sample() -> serde_json::Value {
     serde_json::json!({
         "ticket": {

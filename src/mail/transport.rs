@@ -32,6 +32,8 @@ pub struct Envelope<'a> {
     pub message_id: &'a str,
     /// The ticket's thread, without the angle brackets.
     pub thread_id: Option<&'a str>,
+    /// A file sent along: name, content type, bytes.
+    pub attachment: Option<(String, String, Vec<u8>)>,
 }
 
 impl Transport {
@@ -100,9 +102,17 @@ fn build(e: &Envelope<'_>) -> Result<Message, SendError> {
             .in_reply_to(format!("<{thread}>"))
             .references(format!("<{thread}>"));
     }
-    b.multipart(MultiPart::alternative_plain_html(
-        e.text.to_string(),
-        e.html.to_string(),
-    ))
-    .map_err(|err| bad("the message could not be built", &err))
+    let body = MultiPart::alternative_plain_html(e.text.to_string(), e.html.to_string());
+    let body = match &e.attachment {
+        None => body,
+        Some((name, content_type, bytes)) => {
+            let ct = lettre::message::header::ContentType::parse(content_type)
+                .map_err(|err| bad("attachment type", &err))?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(lettre::message::Attachment::new(name.clone()).body(bytes.clone(), ct))
+        }
+    };
+    b.multipart(body)
+        .map_err(|err| bad("the message could not be built", &err))
 }

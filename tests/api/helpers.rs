@@ -145,6 +145,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("log.level", "warn"),
         // Tests drive the scheduler with `tick()`; one test turns the background loop on.
         ("scheduler.tick_seconds", "0"),
+        // Tests freeze and mail reports themselves (`App::monthly_reports`).
+        ("reports.monthly", "false"),
     ];
     all.extend_from_slice(overrides);
     let settings = Settings::defaults_with(&all).expect("test settings");

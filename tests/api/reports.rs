@@ -760,6 +760,34 @@ async fn a_month_with_known_outcomes_in_every_format_frozen_once_ended() {
         .expect("identify");
     assert!(found.is_empty());
 
+    // The start-of-month run mails November to the Tim Koordinasi with the XLSX attached,
+    // once however often it runs.
+    let a = app.state.app.clone();
+    let mailed = tokio::task::spawn_blocking(move || {
+        let first = a.monthly_reports().expect("monthly run");
+        let again = a.monthly_reports().expect("monthly run again");
+        (first, again)
+    })
+    .await
+    .expect("join");
+    assert_eq!(mailed, (Some("2026-11".to_string()), None));
+    assert!(app.send_mail().await.sent >= 1);
+    let dir = app.state.app.settings.mail.file_dir.clone();
+    let emls: Vec<String> = std::fs::read_dir(&dir)
+        .expect("mail dir")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter(|m| m.contains("laporan-spbe-2026-11.xlsx"))
+        .collect();
+    assert_eq!(emls.len(), 1);
+    let eml = &emls[0];
+    assert!(eml.contains("timkoor-spbe@makassarkota.go.id"), "{eml}");
+    assert!(eml.contains("Laporan Service Desk SPBE 2026-11"));
+    assert!(eml.contains("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+    assert!(
+        eml.contains(&x.headers["x-content-sha256"]),
+        "the mail quotes the XLSX's checksum"
+    );
+
     // The yearly roll-up of 2026 is still running: computed, with October's ticket too.
     let y = fetch(
         &app,

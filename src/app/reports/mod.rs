@@ -8,6 +8,7 @@
 //! rows to a temporary file; the writers then read the rows back, so memory stays flat
 //! whatever the period's size.
 
+mod mail;
 pub mod render;
 
 use std::collections::HashMap;

@@ -12,6 +12,17 @@ pub const SENT: &str = "sent";
 pub const DEAD: &str = "dead";
 
 /// Queues notices in the caller's transaction.
+/// Whether a notice of `source_id` to `recipient` is already in the outbox.
+pub fn exists(conn: &mut DbConn, source_id: &str, recipient: &str) -> QueryResult<bool> {
+    use crate::db::schema::outbox::dsl as o;
+    diesel::select(diesel::dsl::exists(
+        o::outbox
+            .filter(o::source_id.eq(source_id))
+            .filter(o::recipient.eq(recipient)),
+    ))
+    .get_result(conn)
+}
+
 pub fn insert(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
     for r in rows {
         diesel::insert_into(o::outbox).values(r).execute(conn)?;
