@@ -478,6 +478,15 @@ async fn a_month_with_known_outcomes_in_every_format_frozen_once_ended() {
     assert_eq!(live.status, 200);
     assert_eq!(live.headers["x-report-frozen"], "false");
 
+    // The audit trail's signed checkpoint goes into the report (data-safety issue).
+    let a = app.state.app.clone();
+    let (_, root) = tokio::task::spawn_blocking(move || {
+        a.audit_checkpoint(&ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]))
+    })
+    .await
+    .expect("join")
+    .expect("checkpoint");
+
     // December: November has ended.
     app.clock.set(wita(12, 1, 9, 0));
     for who in ["TECH_DUKCAPIL", "OPERATOR", "ADMIN"] {
@@ -510,6 +519,7 @@ async fn a_month_with_known_outcomes_in_every_format_frozen_once_ended() {
     assert_eq!(json_raw.headers["x-report-frozen"], "true");
     let doc: Value = serde_json::from_slice(&json_raw.bytes).expect("json");
     check_json(&doc);
+    assert_eq!(doc["report"]["audit_checkpoint"]["root"], root.as_str());
     check_tickets(doc["tickets"].as_array().expect("tickets"), &ids, &numbers);
 
     // CSV: the same figures, sheet by sheet.
@@ -798,4 +808,76 @@ async fn a_month_with_known_outcomes_in_every_format_frozen_once_ended() {
     assert_eq!(y.headers["x-report-frozen"], "false");
     let y: Value = serde_json::from_slice(&y.bytes).expect("json");
     assert_eq!(y["totals"]["opened"], 6);
+}
+
+#[actix_web::test]
+async fn concurrent_first_requests_of_an_ended_month_store_it_once() {
+    let app = spawn_app().await;
+    let siak = app.service_id("SIAK").await;
+    app.clock.set(wita(11, 23, 9, 0));
+    for n in 0..5 {
+        create(
+            &app,
+            "TECH_DUKCAPIL",
+            json!({"service_id": siak, "title": format!("Gangguan {n}")}),
+        )
+        .await;
+    }
+    app.clock.set(wita(12, 1, 9, 0));
+    let mut clients = Vec::new();
+    for (i, who) in [
+        "COORDINATOR",
+        "SUPERVISOR",
+        "AUDITOR",
+        "COORDINATOR",
+        "SUPERVISOR",
+        "AUDITOR",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (base, token) = (app.base.clone(), app.token(who).to_string());
+        let format = if i % 2 == 0 { "xlsx" } else { "json" };
+        clients.push(actix_web::rt::spawn(async move {
+            let mut r = awc::Client::default()
+                .get(format!(
+                    "{base}/api/v1/reports/monthly/2026-11?format={format}"
+                ))
+                .insert_header(("Authorization", format!("Bearer {token}")))
+                .send()
+                .await
+                .expect("sent");
+            let sha = r
+                .headers()
+                .get("x-content-sha256")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let body = r.body().limit(64 << 20).await.expect("body").to_vec();
+            (format, r.status().as_u16(), sha, body)
+        }));
+    }
+    let mut seen: HashMap<&str, (String, Vec<u8>)> = HashMap::new();
+    for c in clients {
+        let (format, status, sha, body) = c.await.expect("client");
+        assert_eq!(status, 200);
+        if let Some((first_sha, first_body)) = seen.get(format) {
+            assert_eq!(
+                (first_sha, first_body),
+                (&sha, &body),
+                "{format}: every answer is the stored copy"
+            );
+        } else {
+            seen.insert(format, (sha, body));
+        }
+    }
+    let manifest = app
+        .get("/api/v1/reports/monthly/2026-11/manifest", "AUDITOR")
+        .await
+        .expect(200);
+    assert_eq!(
+        manifest.as_array().map(Vec::len),
+        Some(9),
+        "one stored set: {manifest}"
+    );
 }
