@@ -160,6 +160,51 @@ fn step(s: &mut Service, st: CriticalityStep) -> AppResult<()> {
     Ok(())
 }
 
+/// Saves `after` over `before` under its version, with an audit event on the service's
+/// chain (also when nothing changed, with `always`: a sanction is worth recording even if
+/// the status already was what it asks). Returns the saved service.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn save_service(
+    conn: &mut DbConn,
+    actor: &Actor,
+    before: &Service,
+    mut after: Service,
+    action: &str,
+    data: Value,
+    always: bool,
+    now: DateTime<Utc>,
+) -> AppResult<Service> {
+    let changes = Changes::diff(
+        &record::service(before),
+        &record::service(&after),
+        &["version", "updated_at"],
+    );
+    if changes.is_empty() && !always {
+        return Ok(before.clone());
+    }
+    after.version = before.version + 1;
+    after.updated_at = now.naive_utc();
+    if !services::update_versioned(conn, &after, before.version)? {
+        return Err(AppError::Conflict(
+            "the service was changed by someone else meanwhile".into(),
+        ));
+    }
+    audit::record(
+        conn,
+        audit::Record {
+            at: now,
+            actor_id: Some(&actor.user_id),
+            entity_type: "service",
+            entity_id: &after.id,
+            ticket_id: None,
+            action,
+            changes: &changes,
+            data,
+        },
+    )?;
+    Ok(after)
+}
+
 fn load(conn: &mut DbConn, id: &str) -> AppResult<Service> {
     services::get(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no service {id}")))
 }
@@ -277,35 +322,7 @@ impl App {
             check_version("service", expected, before.version)?;
             let mut s = before.clone();
             let data = change(&mut s)?;
-            let changes = Changes::diff(
-                &record::service(&before),
-                &record::service(&s),
-                &["version", "updated_at"],
-            );
-            if changes.is_empty() {
-                return Ok(before);
-            }
-            s.version = before.version + 1;
-            s.updated_at = now.naive_utc();
-            if !services::update_versioned(conn, &s, before.version)? {
-                return Err(AppError::Conflict(
-                    "the service was changed by someone else meanwhile".into(),
-                ));
-            }
-            audit::record(
-                conn,
-                audit::Record {
-                    at: now,
-                    actor_id: Some(&actor.user_id),
-                    entity_type: "service",
-                    entity_id: &s.id,
-                    ticket_id: None,
-                    action,
-                    changes: &changes,
-                    data,
-                },
-            )?;
-            Ok(s)
+            save_service(conn, actor, &before, s, action, data, false, now)
         })
     }
 

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{new_id, record, App, AppError, AppResult};
+use super::catalogue::save_service;
+use super::{new_id, App, AppError, AppResult};
 use crate::db::models::{Sanction, Service};
 use crate::db::queries::{audit, organizations, sanctions as q, services};
 use crate::db::DbConn;
@@ -80,32 +81,7 @@ fn set_status(
 ) -> AppResult<()> {
     let mut s = before.clone();
     s.status = status.as_str().into();
-    s.version = before.version + 1;
-    s.updated_at = now.naive_utc();
-    let changes = Changes::diff(
-        &record::service(before),
-        &record::service(&s),
-        &["version", "updated_at"],
-    );
-    if !services::update_versioned(conn, &s, before.version)? {
-        return Err(AppError::Conflict(
-            "the service was changed by someone else meanwhile".into(),
-        ));
-    }
-    audit::record(
-        conn,
-        audit::Record {
-            at: now,
-            actor_id: Some(&actor.user_id),
-            entity_type: "service",
-            entity_id: &s.id,
-            ticket_id: None,
-            action,
-            changes: &changes,
-            data,
-        },
-    )?;
-    Ok(())
+    save_service(conn, actor, before, s, action, data, true, now).map(|_| ())
 }
 
 impl App {

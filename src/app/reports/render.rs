@@ -406,6 +406,15 @@ const TICKET_COLS: &[Col] = &[
     ),
 ];
 
+/// The position of a column, for chart ranges.
+fn col_of(columns: &[Col], key: &str) -> u16 {
+    columns
+        .iter()
+        .position(|c| c.0 == key)
+        .and_then(|i| u16::try_from(i).ok())
+        .unwrap_or(0)
+}
+
 fn cols(sheet: Sheet) -> &'static [Col] {
     match sheet {
         Sheet::Summary => &[],
@@ -814,7 +823,13 @@ pub fn write_xlsx<W: Write + std::io::Seek + Send>(
                 chart
                     .add_series()
                     .set_categories((name, 1, 0, n, 0))
-                    .set_values((name, 1, 11, n, 11))
+                    .set_values((
+                        name,
+                        1,
+                        col_of(PD_COLS, "sla_met_percent"),
+                        n,
+                        col_of(PD_COLS, "sla_met_percent"),
+                    ))
                     .set_name(if en {
                         "SLA met (%)"
                     } else {
@@ -825,7 +840,7 @@ pub fn write_xlsx<W: Write + std::io::Seek + Send>(
                 ws.insert_chart(n + 2, 0, &chart).map_err(x)?;
             }
             Sheet::Services => {
-                // Critical services come first (see `services_in_order`).
+                // Critical services come first (`Figures::new` orders them so).
                 let critical = u32::try_from(
                     doc.figures
                         .services
@@ -835,6 +850,8 @@ pub fn write_xlsx<W: Write + std::io::Seek + Send>(
                 )
                 .unwrap_or(0);
                 if critical > 0 {
+                    let avail = col_of(SERVICE_COLS, "availability_percent");
+                    let target = col_of(SERVICE_COLS, "availability_target_percent");
                     let mut chart = Chart::new(ChartType::Column);
                     chart.title().set_name(if en {
                         "Availability of critical services against target (%)"
@@ -844,7 +861,7 @@ pub fn write_xlsx<W: Write + std::io::Seek + Send>(
                     chart
                         .add_series()
                         .set_categories((name, 1, 0, critical, 0))
-                        .set_values((name, 1, 7, critical, 7))
+                        .set_values((name, 1, avail, critical, avail))
                         .set_name(if en {
                             "Availability (%)"
                         } else {
@@ -853,7 +870,7 @@ pub fn write_xlsx<W: Write + std::io::Seek + Send>(
                     chart
                         .add_series()
                         .set_categories((name, 1, 0, critical, 0))
-                        .set_values((name, 1, 8, critical, 8))
+                        .set_values((name, 1, target, critical, target))
                         .set_name("Target (%)");
                     chart.set_width(640);
                     ws.insert_chart(n + 2, 0, &chart).map_err(x)?;
