@@ -14,6 +14,7 @@ const DEFAULTS: &str = include_str!("../config/default.toml");
 pub const ENV_PREFIX: &str = "SPBE_DESK_";
 
 #[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
@@ -30,6 +31,7 @@ pub struct Settings {
 
 /// The Tim Koordinasi report: thresholds of its findings and recommendations.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReportSettings {
     /// Whether this daemon freezes the month just ended at the start of each month and
     /// mails it to the Tim Koordinasi mailbox.
@@ -56,6 +58,7 @@ impl ReportSettings {
 /// How long a reporter's details are kept after a ticket ends, by classification (Kalbar
 /// Ps 11(7): retention follows classification). 0 keeps them; both 0 is off.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
     pub normal_days: u32,
     pub restricted_days: u32,
@@ -70,6 +73,7 @@ impl RetentionSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BackupSettings {
     /// Where scheduled backups go; empty: none.
     pub dir: PathBuf,
@@ -86,6 +90,7 @@ pub struct BackupSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditSettings {
     /// The checkpoint signing key; empty: none.
     pub key_file: PathBuf,
@@ -94,6 +99,7 @@ pub struct AuditSettings {
 
 /// Notices by e-mail: the transport, the sender, the outbox worker, and who is told of what.
 #[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MailSettings {
     pub transport: MailTransport,
     pub file_dir: PathBuf,
@@ -170,6 +176,7 @@ pub const RECIPIENT_ROLES: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SlaSettings {
     pub default_calendar: String,
     pub default_policy: String,
@@ -180,6 +187,7 @@ pub struct SlaSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SchedulerSettings {
     pub tick_seconds: u64,
     pub batch_size: i64,
@@ -187,6 +195,7 @@ pub struct SchedulerSettings {
 }
 
 #[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
     /// SQLite only: `full` (the default; durable across a power loss) or `normal` (faster).
@@ -206,6 +215,7 @@ impl std::fmt::Debug for DatabaseSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     pub bind: String,
     pub workers: usize,
@@ -213,6 +223,7 @@ pub struct HttpSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TicketSettings {
     pub number_prefix: String,
     pub timezone: String,
@@ -220,6 +231,7 @@ pub struct TicketSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub level: String,
     pub format: String,

@@ -69,3 +69,44 @@ fn smtp_needs_a_real_sender_and_recipients_name_known_roles() {
         .expect("unknown event");
     assert!(e.to_string().contains("deleted"), "{e}");
 }
+
+#[test]
+#[allow(clippy::result_large_err)]
+fn a_misspelt_key_is_refused_with_its_name_and_source() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "spbe.toml",
+            "[http]\nbind = \"127.0.0.1:8080\"\nmax_body_byte = 10\n",
+        )?;
+        let e = Settings::load(Some(Path::new("spbe.toml")))
+            .err()
+            .expect("unknown key refused");
+        let text = e.to_string();
+        assert!(text.contains("max_body_byte"), "{text}");
+        assert!(text.contains("spbe.toml"), "names the file: {text}");
+        Ok(())
+    });
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("SPBE_DESK_SCHEDULER__TICK_SECOND", "5");
+        let e = Settings::load(None).err().expect("unknown env key refused");
+        let text = e.to_string();
+        assert!(text.contains("tick_second"), "{text}");
+        assert!(text.contains("SPBE_DESK_"), "names the environment: {text}");
+        Ok(())
+    });
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("spbe.toml", "[mailer]\nfrom = \"x@y.z\"\n")?;
+        let e = Settings::load(Some(Path::new("spbe.toml")))
+            .err()
+            .expect("unknown section refused");
+        assert!(e.to_string().contains("mailer"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_deploy_example_settings_load() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/spbe-desk.toml");
+    let s = Settings::load(Some(&path)).expect("deploy/spbe-desk.toml is valid");
+    assert_eq!(s.database.url, "sqlite:///var/lib/spbe-desk/spbe-desk.db");
+}
