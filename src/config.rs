@@ -220,6 +220,9 @@ pub struct HttpSettings {
     pub bind: String,
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// The longest life of an API token, in days; 0: tokens live until revoked unless their
+    /// issuer gives them an expiry.
+    pub token_max_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -431,6 +434,12 @@ impl Settings {
             return Err(invalid(
                 "reports.warning_below_percent",
                 "thresholds are percentages with closure <= reprimand <= warning",
+            ));
+        }
+        if self.http.token_max_days > 3650 {
+            return Err(invalid(
+                "http.token_max_days",
+                "must be 0 (no limit) to 3650",
             ));
         }
         if self.retention.normal_days > 36_600 || self.retention.restricted_days > 36_600 {

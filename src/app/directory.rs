@@ -251,6 +251,7 @@ pub(crate) fn issue_token(
     actor_id: Option<&str>,
     user_id: &str,
     label: &str,
+    expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> AppResult<(ApiToken, String)> {
     let secret = generate_token();
@@ -262,8 +263,12 @@ pub(crate) fn issue_token(
         created_at: now.naive_utc(),
         last_used_at: None,
         revoked_at: None,
+        issued_by: actor_id.map(str::to_string),
+        expires_at: expires_at.map(|t| t.naive_utc()),
     };
     tokens::insert(conn, &tok)?;
+    // Issued for someone else: the auditor sees who could act as whom (Makassar Ps 46(2)).
+    let for_someone_else = actor_id.is_some_and(|a| a != user_id);
     audit::record(
         conn,
         audit::Record {
@@ -274,7 +279,13 @@ pub(crate) fn issue_token(
             ticket_id: None,
             action: "token_created",
             changes: &Changes::new(),
-            data: json!({ "token_id": tok.id, "label": label }),
+            data: json!({
+                "token_id": tok.id,
+                "label": label,
+                "issued_by": actor_id,
+                "for_another_user": for_someone_else,
+                "expires_at": expires_at,
+            }),
         },
     )?;
     Ok((tok, secret))
@@ -316,7 +327,8 @@ impl App {
     pub fn authenticate(&self, token: &str) -> AppResult<Option<Actor>> {
         let now = self.now();
         let found = self.read(|conn| {
-            let Some((tok, user)) = tokens::find_active(conn, &hash_token(token))? else {
+            let Some((tok, user)) = tokens::find_active(conn, &hash_token(token), now.naive_utc())?
+            else {
                 return Ok(None);
             };
             let Some(role) = Role::parse(&user.role) else {
@@ -452,6 +464,13 @@ impl App {
                 u.organization_id = v.clone();
             }
             if let Some(r) = p.role {
+                // Least privilege: nobody raises (or changes) their own role, not even an
+                // admin; a second admin has to do it, and the trail shows who.
+                if u.id == actor.user_id && r.as_str() != u.role {
+                    return Err(AppError::Forbidden(
+                        "nobody changes their own role; ask another administrator".into(),
+                    ));
+                }
                 u.role = r.as_str().into();
             }
             if let Some(a) = p.active {
@@ -488,23 +507,125 @@ impl App {
         })
     }
 
+    /// When a token issued now with `expires_in_days` expires, under `http.token_max_days`.
+    fn token_expiry(&self, e: &mut Errors, expires_in_days: Option<u32>) -> Option<DateTime<Utc>> {
+        let max = self.settings.http.token_max_days;
+        let days = match (expires_in_days, max) {
+            (Some(d), _) if !(1..=3650).contains(&d) => {
+                e.add("expires_in_days", "must be 1 to 3650");
+                return None;
+            }
+            (Some(d), m) if m > 0 && d > m => {
+                e.add(
+                    "expires_in_days",
+                    format!("must be at most {m} (http.token_max_days)"),
+                );
+                return None;
+            }
+            (Some(d), _) => d,
+            (None, 0) => return None,
+            (None, m) => m,
+        };
+        Some(self.now() + chrono::Duration::days(i64::from(days)))
+    }
+
     /// Issues a token for a user (the user or an admin); returns the secret once.
     pub fn create_token(
         &self,
         actor: &Actor,
         user_id: &str,
         label: Option<&str>,
+        expires_in_days: Option<u32>,
     ) -> AppResult<(ApiToken, String)> {
         may_manage_tokens(actor, user_id)?;
         let mut e = Errors::new();
         let label = e.line("label", label.unwrap_or("api"), 1, 100);
+        let expires_at = self.token_expiry(&mut e, expires_in_days);
         e.finish()?;
         self.write(|conn| {
             let u = load_user(conn, actor, user_id)?;
             if !u.active {
                 return Err(AppError::Conflict("the user is inactive".into()));
             }
-            issue_token(conn, Some(&actor.user_id), &u.id, &label, self.now())
+            issue_token(
+                conn,
+                Some(&actor.user_id),
+                &u.id,
+                &label,
+                expires_at,
+                self.now(),
+            )
+        })
+    }
+
+    /// Replaces a live token by a new one with the same label and lifetime, revoking the
+    /// old one in the same transaction; returns the new secret once.
+    pub fn rotate_token(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        token_id: &str,
+    ) -> AppResult<(ApiToken, String)> {
+        may_manage_tokens(actor, user_id)?;
+        self.write(|conn| {
+            let now = self.now();
+            let old = match tokens::get(conn, token_id)? {
+                Some(t) if t.user_id == user_id => t,
+                _ => {
+                    return Err(AppError::NotFound(format!(
+                        "no token {token_id} for user {user_id}"
+                    )))
+                }
+            };
+            if old.revoked_at.is_some() || old.expires_at.is_some_and(|x| x <= now.naive_utc()) {
+                return Err(AppError::Conflict(
+                    "the token is revoked or expired; issue a new one instead".into(),
+                ));
+            }
+            let lifetime = old.expires_at.map(|x| x - old.created_at);
+            if tokens::revoke(conn, &old.id, now.naive_utc())? != 1 {
+                return Err(AppError::Conflict("the token was revoked meanwhile".into()));
+            }
+            let (new, secret) = issue_token(
+                conn,
+                Some(&actor.user_id),
+                user_id,
+                &old.label,
+                lifetime.map(|l| now + l),
+                now,
+            )?;
+            audit::record(
+                conn,
+                audit::Record {
+                    at: now,
+                    actor_id: Some(&actor.user_id),
+                    entity_type: "user",
+                    entity_id: user_id,
+                    ticket_id: None,
+                    action: "token_rotated",
+                    changes: &Changes::new(),
+                    data: json!({ "old_token_id": old.id, "new_token_id": new.id }),
+                },
+            )?;
+            Ok((new, secret))
+        })
+    }
+
+    /// A user's audit trail (role changes, tokens issued, rotated and revoked, and by whom):
+    /// for the auditor and the admins, and the user themself.
+    pub fn user_events(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> AppResult<Vec<crate::db::models::AuditEvent>> {
+        if !matches!(actor.role, Role::Admin | Role::Auditor) && actor.user_id != id {
+            return Err(AppError::Forbidden(
+                "a user's audit trail is for the auditor, the admins and the user".into(),
+            ));
+        }
+        self.read(|conn| {
+            let u = load_user(conn, actor, id)?;
+            Ok(audit::for_entity(conn, "user", &u.id)?)
         })
     }
 
@@ -591,7 +712,7 @@ impl App {
                     now,
                 )?,
             };
-            let (_, secret) = issue_token(conn, None, &user.id, "init", now)?;
+            let (_, secret) = issue_token(conn, None, &user.id, "init", None, now)?;
             Ok(secret)
         })
     }

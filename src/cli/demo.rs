@@ -253,7 +253,7 @@ fn load_city(app: &App) -> Result<Vec<DemoToken>, AppError> {
                     now,
                 )?,
             };
-            let (_, secret) = issue_token(conn, None, &user.id, "demo", now)?;
+            let (_, secret) = issue_token(conn, None, &user.id, "demo", None, now)?;
             actors.insert(
                 *env,
                 Actor {

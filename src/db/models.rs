@@ -72,6 +72,12 @@ pub struct ApiToken {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The user who issued it (None: `init` or `demo`); archives from before it lack it.
+    #[serde(default)]
+    pub issued_by: Option<String>,
+    /// When it stops working; None: when revoked.
+    #[serde(default)]
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 #[derive(

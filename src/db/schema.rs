@@ -37,6 +37,8 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        issued_by -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
     }
 }
 

@@ -78,6 +78,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/users/{id}/tokens/{token_id}").delete(users::revoke_token))
                 .service(
+                    web::resource("/users/{id}/tokens/{token_id}/rotate").post(users::rotate_token),
+                )
+                .service(web::resource("/users/{id}/events").get(users::events))
+                .service(
                     web::resource("/services")
                         .get(services::list)
                         .post(services::create),

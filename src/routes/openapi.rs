@@ -94,7 +94,7 @@ impl Modify for BearerAuth {
         health::healthz, health::readyz,
         organizations::create, organizations::list, organizations::get, organizations::update,
         users::create, users::list, users::get, users::update, users::me,
-        users::create_token, users::list_tokens, users::revoke_token,
+        users::create_token, users::list_tokens, users::revoke_token, users::rotate_token, users::events,
         services::create, services::list, services::get, services::update, services::events,
         services::propose_critical, services::designate, services::revoke_critical,
         services::sanctions, services::record_sanction, services::lift_sanction,

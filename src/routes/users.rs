@@ -87,7 +87,12 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// What the token is for, e.g. "laptop" or "monitoring script".
+    #[schema(min_length = 1, max_length = 100)]
     pub label: Option<String>,
+    /// Days until the token stops working (at most `http.token_max_days` when that is set;
+    /// then also the default).
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,6 +102,19 @@ pub struct NewTokenDto {
     pub token: String,
     pub label: String,
     pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl NewTokenDto {
+    fn new(tok: crate::db::models::ApiToken, secret: String) -> Self {
+        Self {
+            id: tok.id,
+            token: secret,
+            label: tok.label,
+            created_at: utc(tok.created_at),
+            expires_at: tok.expires_at.map(utc),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,6 +124,9 @@ pub struct TokenDto {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Who issued it: the user themself, or an administrator (null: `init` or `demo`).
+    pub issued_by: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "users", request_body = CreateToken, params(("id" = String, Path)),
@@ -118,16 +139,32 @@ pub async fn create_token(
     body: JsonBody<CreateToken>,
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id)?.to_string();
-    let label = body.value.label;
+    let CreateToken {
+        label,
+        expires_in_days,
+    } = body.value;
     let (tok, secret) = state
-        .call(move |app| app.create_token(&actor, &id, label.as_deref()))
+        .call(move |app| app.create_token(&actor, &id, label.as_deref(), expires_in_days))
         .await?;
-    Ok(HttpResponse::Created().json(NewTokenDto {
-        id: tok.id,
-        token: secret,
-        label: tok.label,
-        created_at: utc(tok.created_at),
-    }))
+    Ok(HttpResponse::Created().json(NewTokenDto::new(tok, secret)))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens/{token_id}/rotate", tag = "users",
+    params(("id" = String, Path), ("token_id" = String, Path)),
+    description = "Issues a new token with the same label and lifetime and revokes this one, in one step.",
+    responses((status = 201, body = NewTokenDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn rotate_token(
+    state: State,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (uid, tid) = path.into_inner();
+    let (uid, tid) = (path_id(&uid)?.to_string(), path_id(&tid)?.to_string());
+    let (tok, secret) = state
+        .call(move |app| app.rotate_token(&actor, &uid, &tid))
+        .await?;
+    Ok(HttpResponse::Created().json(NewTokenDto::new(tok, secret)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "users", params(("id" = String, Path)),
@@ -147,6 +184,8 @@ pub async fn list_tokens(
                 created_at: utc(t.created_at),
                 last_used_at: t.last_used_at.map(utc),
                 revoked_at: t.revoked_at.map(utc),
+                issued_by: t.issued_by,
+                expires_at: t.expires_at.map(utc),
             })
             .collect::<Vec<_>>(),
     ))
@@ -166,4 +205,19 @@ pub async fn revoke_token(
         .call(move |app| app.revoke_token(&actor, &uid, &tid))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}/events", tag = "users", params(("id" = String, Path)),
+    description = "The user's audit trail: changes, and every token issued (with its issuer), rotated or revoked. For auditors, admins and the user.",
+    responses((status = 200, body = [super::dto::EventDto]), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn events(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = path_id(&id)?.to_string();
+    let list = state
+        .call(move |app| app.user_events(&actor, &id))
+        .await?
+        .into_iter()
+        .map(super::dto::EventDto::try_from)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(list))
 }

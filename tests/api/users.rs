@@ -100,3 +100,141 @@ async fn deactivated_users_lose_access() {
     .expect(200);
     app.get("/api/v1/me", "TECH_BKPSDM").await.problem(401);
 }
+
+async fn status_with(app: &crate::helpers::TestApp, secret: &str) -> u16 {
+    app.client
+        .get(format!("{}/api/v1/me", app.base))
+        .insert_header(("Authorization", format!("Bearer {secret}")))
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+#[actix_web::test]
+async fn nobody_raises_their_own_role_and_a_token_for_someone_else_is_on_record() {
+    let app = spawn_app().await;
+    let admin = app.user_id("ADMIN").await;
+    // The admin cannot change their own role, not even downwards and back.
+    for role in ["supervisor", "auditor", "technician"] {
+        app.patch(
+            &format!("/api/v1/users/{admin}"),
+            "ADMIN",
+            json!({"role": role}),
+        )
+        .await
+        .problem(403);
+    }
+    // A supervisor cannot touch users at all, their own role included.
+    let sup = app.user_id("SUPERVISOR").await;
+    app.patch(
+        &format!("/api/v1/users/{sup}"),
+        "SUPERVISOR",
+        json!({"role": "admin"}),
+    )
+    .await
+    .problem(403);
+    let me = app.get("/api/v1/me", "ADMIN").await.expect(200);
+    assert_eq!(me["role"], "admin");
+
+    // An admin issues a token for a technician: it works, and both the technician's token
+    // list and the audit trail name the admin.
+    let tech = app.user_id("TECH_DUKCAPIL").await;
+    let t = app
+        .post(
+            &format!("/api/v1/users/{tech}/tokens"),
+            "ADMIN",
+            json!({"label": "pemeriksaan"}),
+        )
+        .await
+        .expect(201);
+    let secret = t["token"].as_str().expect("token");
+    assert_eq!(status_with(&app, secret).await, 200);
+    let list = app
+        .get(&format!("/api/v1/users/{tech}/tokens"), "TECH_DUKCAPIL")
+        .await
+        .expect(200);
+    let entry = list
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == t["id"]))
+        .cloned()
+        .expect("listed for the user");
+    assert_eq!(entry["issued_by"], admin.as_str());
+    let events = app
+        .get(&format!("/api/v1/users/{tech}/events"), "AUDITOR")
+        .await
+        .expect(200);
+    let issued = events
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|e| e["action"] == "token_created" && e["data"]["token_id"] == t["id"])
+        })
+        .cloned()
+        .expect("in the audit trail");
+    assert_eq!(issued["actor_id"], admin.as_str());
+    assert_eq!(issued["data"]["for_another_user"], true);
+    // Another technician may not read that trail.
+    app.get(&format!("/api/v1/users/{tech}/events"), "TECH_BAPENDA")
+        .await
+        .problem(403);
+}
+
+#[actix_web::test]
+async fn tokens_expire_and_rotate() {
+    let app = crate::helpers::spawn_app_with(&[("http.token_max_days", "30")]).await;
+    let uid = app.user_id("TECH_BAPENDA").await;
+    let base = format!("/api/v1/users/{uid}/tokens");
+    let p = app
+        .post(&base, "TECH_BAPENDA", json!({"expires_in_days": 31}))
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "expires_in_days");
+    app.post(&base, "TECH_BAPENDA", json!({"expires_in_days": 0}))
+        .await
+        .problem(422);
+    // Without a choice, the longest allowed life.
+    let long = app.post(&base, "TECH_BAPENDA", json!({})).await.expect(201);
+    let short = app
+        .post(&base, "TECH_BAPENDA", json!({"expires_in_days": 2}))
+        .await
+        .expect(201);
+    let now = app.state.app.now();
+    let expiry = |t: &serde_json::Value| {
+        t["expires_at"]
+            .as_str()
+            .expect("expiry")
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .expect("time")
+    };
+    assert_eq!(expiry(&long) - now, chrono::Duration::days(30));
+    assert_eq!(expiry(&short) - now, chrono::Duration::days(2));
+    let short_secret = short["token"].as_str().expect("token").to_string();
+    assert_eq!(status_with(&app, &short_secret).await, 200);
+
+    // Rotation: a new secret with the same lifetime; the old one stops at once.
+    let tid = short["id"].as_str().expect("id");
+    let rotated = app
+        .post(&format!("{base}/{tid}/rotate"), "TECH_BAPENDA", json!({}))
+        .await
+        .expect(201);
+    assert_eq!(status_with(&app, &short_secret).await, 401);
+    let new_secret = rotated["token"].as_str().expect("token").to_string();
+    assert_eq!(status_with(&app, &new_secret).await, 200);
+    assert_eq!(expiry(&rotated) - now, chrono::Duration::days(2));
+    app.post(&format!("{base}/{tid}/rotate"), "TECH_BAPENDA", json!({}))
+        .await
+        .problem(409);
+    app.post(&format!("{base}/{tid}/rotate"), "TECH_DINKES", json!({}))
+        .await
+        .problem(403);
+
+    // Three days on, the two-day token has expired; the thirty-day one still works.
+    app.clock.advance(chrono::Duration::days(3));
+    assert_eq!(status_with(&app, &new_secret).await, 401);
+    assert_eq!(
+        status_with(&app, long["token"].as_str().expect("token")).await,
+        200
+    );
+}

@@ -12,12 +12,17 @@ pub fn insert(conn: &mut DbConn, token: &ApiToken) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// The live token with this hash and its active user.
-pub fn find_active(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<(ApiToken, User)>> {
+/// The live token with this hash (not revoked, not expired at `now`) and its active user.
+pub fn find_active(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(ApiToken, User)>> {
     t::api_tokens
         .inner_join(u::users)
         .filter(t::token_hash.eq(token_hash))
         .filter(t::revoked_at.is_null())
+        .filter(t::expires_at.is_null().or(t::expires_at.gt(now)))
         .filter(u::active.eq(true))
         .select((ApiToken::as_select(), User::as_select()))
         .first(conn)
@@ -46,11 +51,16 @@ pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiTok
     t::api_tokens
         .filter(t::user_id.eq(user_id))
         .order((t::created_at.asc(), t::id.asc()))
+        .select(ApiToken::as_select())
         .load(conn)
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiToken>> {
-    t::api_tokens.find(id).first(conn).optional()
+    t::api_tokens
+        .find(id)
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
