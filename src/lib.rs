@@ -9,6 +9,7 @@ pub mod domain;
 pub mod ics;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

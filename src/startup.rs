@@ -97,6 +97,18 @@ impl Application {
                     let fut = srv.call(req);
                     async move {
                         let res = fut.await?;
+                        if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+                            let route = res
+                                .request()
+                                .match_pattern()
+                                .unwrap_or_else(|| "unmatched".into());
+                            state.app.metrics.http(
+                                method.as_str(),
+                                &route,
+                                res.status().as_u16(),
+                                started.elapsed().as_secs_f64(),
+                            );
+                        }
                         tracing::info!(
                             %method,
                             %path,

@@ -47,6 +47,8 @@ pub struct App {
     pub sla: sla::Env,
     /// The mail templates, compiled and checked at start.
     pub mail: crate::mail::Templates,
+    /// This desk's metrics (`GET /metrics`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl App {
@@ -65,6 +67,28 @@ impl App {
             ticket_tz,
             sla,
             mail,
+            metrics: crate::metrics::Metrics::new(),
+        })
+    }
+
+    /// What the database says for `/metrics`, read in one go.
+    pub fn metrics_snapshot(&self) -> AppResult<crate::metrics::Snapshot> {
+        use crate::db::queries::{metrics as m, outbox};
+        let now = self.now();
+        let (pool_in_use, pool_idle) = self.db.pool_state();
+        self.read(|conn| {
+            let lag = m::oldest_due(conn, now.naive_utc())?.map_or(0.0, |t| {
+                (now.naive_utc() - t).num_milliseconds().max(0) as f64 / 1000.0
+            });
+            Ok(crate::metrics::Snapshot {
+                tickets: m::tickets_by_status(conn)?,
+                tickets_created: m::tickets_created(conn)?,
+                sla_events: m::sla_events(conn)?,
+                outbox: outbox::counts(conn)?,
+                scheduler_lag_seconds: lag,
+                pool_in_use,
+                pool_idle,
+            })
         })
     }
 

@@ -286,6 +286,15 @@ impl Db {
         }
     }
 
+    /// Connections of this daemon's pool: (in use, idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (
+            s.connections.saturating_sub(s.idle_connections),
+            s.idle_connections,
+        )
+    }
+
     /// Whether the last attempt to open or probe a connection failed.
     pub fn is_down(&self) -> bool {
         self.down.load(Ordering::SeqCst)

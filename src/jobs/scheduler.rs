@@ -89,9 +89,12 @@ pub async fn run(app: Arc<App>) {
     tracing::info!(%owner, seconds = every.as_secs(), "SLA scheduler started");
     loop {
         interval.tick().await;
-        let (app, owner) = (app.clone(), owner.clone());
+        let (a, owner) = (app.clone(), owner.clone());
         let now = app.now();
-        match tokio::task::spawn_blocking(move || tick(&app, now, &owner)).await {
+        let started = std::time::Instant::now();
+        let result = tokio::task::spawn_blocking(move || tick(&a, now, &owner)).await;
+        app.metrics.tick(started.elapsed().as_secs_f64());
+        match result {
             Ok(Ok(r)) if r != TickReport::default() => tracing::info!(?r, "SLA tick"),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {

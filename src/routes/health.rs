@@ -22,3 +22,21 @@ pub async fn readyz(state: State) -> HttpResponse {
             .json(json!({ "status": "unavailable", "database": "unreachable" }))
     }
 }
+
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    description = "Prometheus text exposition: requests by route and status, latency histograms, tickets by status and tier, SLA warnings, breaches and escalations, scheduler lag and tick duration, the outbox, the database pool. No personal data; restrict it at the reverse proxy.",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 503, description = "The database does not answer")))]
+pub async fn metrics(state: State) -> HttpResponse {
+    let out = state
+        .call(|app| {
+            let s = app.metrics_snapshot()?;
+            Ok(app.metrics.render(&s))
+        })
+        .await;
+    match out {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    }
+}

@@ -91,7 +91,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth, &ProblemResponses),
     components(schemas(crate::routes::error::Problem, crate::routes::error::ProblemField)),
     paths(
-        health::healthz, health::readyz,
+        health::healthz, health::readyz, health::metrics,
         organizations::create, organizations::list, organizations::get, organizations::update,
         users::create, users::list, users::get, users::update, users::me,
         users::create_token, users::list_tokens, users::revoke_token, users::rotate_token, users::events,

@@ -127,3 +127,119 @@ async fn sqlite_commits_are_durable_by_default() {
         assert_eq!(level, 2);
     }
 }
+
+/// One metric's value from a scrape, parsed by an independent Prometheus parser.
+async fn scrape(app: &crate::helpers::TestApp) -> prometheus_parse::Scrape {
+    let mut r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
+    let body = r.body().await.expect("body");
+    let text = String::from_utf8(body.to_vec()).expect("utf-8");
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("parses")
+}
+
+fn value(s: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+    s.samples
+        .iter()
+        .filter(|x| x.metric == metric)
+        .filter(|x| labels.iter().all(|(k, v)| x.labels.get(k) == Some(*v)))
+        .map(|x| match &x.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => *v,
+            prometheus_parse::Value::Histogram(h) => h.iter().map(|b| b.count).fold(0.0, f64::max),
+            prometheus_parse::Value::Summary(_) => 0.0,
+        })
+        .sum()
+}
+
+#[actix_web::test]
+async fn metrics_parse_and_move_with_creation_escalation_and_breach() {
+    let app = spawn_app().await;
+    let before = scrape(&app).await;
+    let created = value(&before, "spbe_desk_tickets_created_total", &[]);
+    // A critical incident: response 15 minutes, Tier 1 window 60.
+    let t = app
+        .create_ticket(
+            "TECH_DUKCAPIL",
+            serde_json::json!({"impact": "high", "urgency": "high"}),
+        )
+        .await;
+    assert_eq!(t["priority"], "critical");
+    let s = scrape(&app).await;
+    assert_eq!(
+        value(&s, "spbe_desk_tickets_created_total", &[]),
+        created + 1.0
+    );
+    assert_eq!(
+        value(&s, "spbe_desk_tickets", &[("status", "new"), ("tier", "1")]),
+        1.0
+    );
+    assert!(
+        value(
+            &s,
+            "spbe_desk_http_requests_total",
+            &[
+                ("route", "/api/v1/tickets"),
+                ("method", "POST"),
+                ("status", "201")
+            ]
+        ) >= 1.0,
+        "requests are counted by route pattern"
+    );
+    assert!(s.samples.iter().any(|x| x
+        .metric
+        .starts_with("spbe_desk_http_request_duration_seconds")));
+    assert!(
+        !s.samples.iter().any(|x| x
+            .labels
+            .get("route")
+            .is_some_and(|r| r.contains(t["id"].as_str().unwrap_or("-")))),
+        "ids never become labels"
+    );
+    // Twenty minutes on: the response target is breached.
+    app.clock.advance(chrono::TimeDelta::minutes(20));
+    app.tick().await;
+    let s = scrape(&app).await;
+    assert_eq!(
+        value(&s, "spbe_desk_sla_events_total", &[("kind", "breached")]),
+        1.0
+    );
+    assert_eq!(
+        value(&s, "spbe_desk_sla_events_total", &[("kind", "escalated")]),
+        0.0
+    );
+    // An hour and a half on: the Tier 1 window ran out, escalated automatically.
+    app.clock.advance(chrono::TimeDelta::minutes(70));
+    app.tick().await;
+    let s = scrape(&app).await;
+    assert_eq!(
+        value(&s, "spbe_desk_sla_events_total", &[("kind", "escalated")]),
+        1.0
+    );
+    assert_eq!(
+        value(&s, "spbe_desk_tickets", &[("status", "new"), ("tier", "2")]),
+        1.0
+    );
+    assert_eq!(
+        value(&s, "spbe_desk_tickets", &[("status", "new"), ("tier", "1")]),
+        0.0
+    );
+    assert!(value(&s, "spbe_desk_outbox_messages", &[("status", "queued")]) >= 1.0);
+    assert!(value(&s, "spbe_desk_db_pool_connections", &[("state", "idle")]) >= 0.0);
+    assert!(
+        s.docs.contains_key("spbe_desk_sla_events_total"),
+        "described with HELP"
+    );
+}

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod comments;
 pub mod idempotency;
+pub mod metrics;
 pub mod organizations;
 pub mod outbox;
 pub mod participants;
