@@ -73,7 +73,8 @@ pub async fn pass(
                 }
                 Err(e) => {
                     report.failed += 1;
-                    tracing::warn!(outbox = %row.id, recipient = %row.recipient, error = %e, permanent = e.permanent, "mail not sent");
+                    // The recipient is never logged; the outbox row keeps it for the admin.
+                    tracing::warn!(outbox = %row.id, event = %row.event, error = %e, permanent = e.permanent, "mail not sent");
                     tokio::task::spawn_blocking(move || {
                         a.outbox_failed(&row, &o, &e.message, e.permanent)
                     })
