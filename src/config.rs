@@ -223,6 +223,53 @@ pub struct HttpSettings {
     /// The longest life of an API token, in days; 0: tokens live until revoked unless their
     /// issuer gives them an expiry.
     pub token_max_days: u32,
+    /// Per token (requests without one: per address): `"20/s burst 100"`, `"600/min burst
+    /// 100"` or `"off"`.
+    pub rate_limit: String,
+    /// Per client address, whatever the token.
+    pub rate_limit_per_address: String,
+    /// Peers whose `X-Forwarded-For` names the client (the reverse proxy).
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a client may take to send a request's head before it is dropped.
+    pub request_timeout_seconds: u64,
+}
+
+/// A parsed rate limit: one request replenished every `period`, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub period: std::time::Duration,
+    pub burst: u32,
+}
+
+/// `"N/s burst B"`, `"N/min burst B"` (the burst defaults to N) or `"off"` (None).
+pub fn parse_rate_limit(s: &str) -> Result<Option<RateLimit>, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let bad =
+        || format!("{s:?} is not a rate limit: write \"20/s burst 100\", \"600/min\" or \"off\"");
+    let mut words = s.split_whitespace();
+    let rate = words.next().ok_or_else(bad)?;
+    let (n, unit) = rate.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.parse().map_err(|_| bad())?;
+    let per = match unit {
+        "s" => std::time::Duration::from_secs(1),
+        "min" => std::time::Duration::from_secs(60),
+        _ => return Err(bad()),
+    };
+    let burst = match (words.next(), words.next(), words.next()) {
+        (None, _, _) => n,
+        (Some("burst"), Some(b), None) => b.parse().map_err(|_| bad())?,
+        _ => return Err(bad()),
+    };
+    if n == 0 || burst == 0 || n > 1_000_000 {
+        return Err(bad());
+    }
+    Ok(Some(RateLimit {
+        period: per / n,
+        burst,
+    }))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -435,6 +482,26 @@ impl Settings {
                 "reports.warning_below_percent",
                 "thresholds are percentages with closure <= reprimand <= warning",
             ));
+        }
+        for (key, v) in [
+            ("http.rate_limit", &self.http.rate_limit),
+            (
+                "http.rate_limit_per_address",
+                &self.http.rate_limit_per_address,
+            ),
+        ] {
+            parse_rate_limit(v).map_err(|m| invalid(key, m))?;
+        }
+        if self
+            .http
+            .trusted_proxies
+            .iter()
+            .any(|p| p.parse::<std::net::IpAddr>().is_err())
+        {
+            return Err(invalid("http.trusted_proxies", "must list IP addresses"));
+        }
+        if !(1..=600).contains(&self.http.request_timeout_seconds) {
+            return Err(invalid("http.request_timeout_seconds", "must be 1 to 600"));
         }
         if self.http.token_max_days > 3650 {
             return Err(invalid(

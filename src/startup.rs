@@ -5,9 +5,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_governor::Governor;
 use actix_web::dev::{Server, Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
 use crate::app::App as DeskApp;
@@ -77,6 +78,9 @@ impl Application {
         } else {
             None
         };
+        let (per_token, per_address) = crate::routes::limits::limiters(&app.settings.http)
+            .ok_or_else(|| anyhow::anyhow!("http.rate_limit: not a rate limit"))?;
+        let request_timeout = Duration::from_secs(app.settings.http.request_timeout_seconds);
         let state = web::Data::new(AppState { app });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -90,6 +94,14 @@ impl Application {
                     ErrorHandlers::new()
                         .handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed),
                 )
+                .wrap(Condition::new(
+                    per_token.on,
+                    Governor::new(&per_token.config),
+                ))
+                .wrap(Condition::new(
+                    per_address.on,
+                    Governor::new(&per_address.config),
+                ))
                 .wrap_fn(|req, srv| {
                     let started = Instant::now();
                     let method = req.method().clone();
@@ -122,6 +134,7 @@ impl Application {
                 .configure(routes::configure)
         })
         .shutdown_timeout(30)
+        .client_request_timeout(request_timeout)
         .listen(listener)?;
         if workers > 0 {
             server = server.workers(workers);

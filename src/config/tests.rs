@@ -110,3 +110,39 @@ fn the_deploy_example_settings_load() {
     let s = Settings::load(Some(&path)).expect("deploy/spbe-desk.toml is valid");
     assert_eq!(s.database.url, "sqlite:///var/lib/spbe-desk/spbe-desk.db");
 }
+
+#[test]
+fn rate_limits_parse() {
+    use std::time::Duration;
+    assert_eq!(parse_rate_limit("off"), Ok(None));
+    assert_eq!(
+        parse_rate_limit("20/s burst 100"),
+        Ok(Some(RateLimit {
+            period: Duration::from_millis(50),
+            burst: 100
+        }))
+    );
+    assert_eq!(
+        parse_rate_limit("600/min"),
+        Ok(Some(RateLimit {
+            period: Duration::from_millis(100),
+            burst: 600
+        }))
+    );
+    for bad in [
+        "",
+        "20",
+        "20/h",
+        "0/s",
+        "20/s burst",
+        "20/s burst x",
+        "20/s bursts 5",
+        "x/s",
+    ] {
+        assert!(parse_rate_limit(bad).is_err(), "{bad}");
+    }
+    let e = Settings::defaults_with(&[("http.rate_limit", "fast")])
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("http.rate_limit"), "{e}");
+}

@@ -42,6 +42,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -94,6 +96,11 @@ impl ApiError {
                 "unavailable",
                 "Service Unavailable",
             ),
+            TooManyRequests(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too Many Requests",
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -114,7 +121,8 @@ impl ApiError {
             | PreconditionRequired(d)
             | PayloadTooLarge(d)
             | UnsupportedMediaType(d)
-            | Unavailable(d) => d.clone(),
+            | Unavailable(d)
+            | TooManyRequests(d) => d.clone(),
             Validation(errs) => match errs.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
                 _ => format!("{} fields are invalid", errs.len()),

@@ -10,7 +10,10 @@ pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_spbe-desk"));
     // Run from an empty directory so no config/default.toml is picked up by accident.
     c.env_remove("SPBE_DESK_CONFIG")
-        .env("SPBE_DESK_LOG__LEVEL", "warn");
+        .env("SPBE_DESK_LOG__LEVEL", "warn")
+        // Load tests, not limit tests (those are in operations.rs).
+        .env("SPBE_DESK_HTTP__RATE_LIMIT", "off")
+        .env("SPBE_DESK_HTTP__RATE_LIMIT_PER_ADDRESS", "off");
     c
 }
 

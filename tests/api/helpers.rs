@@ -147,6 +147,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("scheduler.tick_seconds", "0"),
         // Tests freeze and mail reports themselves (`App::monthly_reports`).
         ("reports.monthly", "false"),
+        // Tests fire requests as fast as they can; the limits have a test of their own.
+        ("http.rate_limit", "off"),
+        ("http.rate_limit_per_address", "off"),
     ];
     all.extend_from_slice(overrides);
     let settings = Settings::defaults_with(&all).expect("test settings");

@@ -243,3 +243,69 @@ async fn metrics_parse_and_move_with_creation_escalation_and_breach() {
         "described with HELP"
     );
 }
+
+/// Statuses of `n` requests sent at once with `who`'s token.
+async fn burst(
+    app: &crate::helpers::TestApp,
+    who: &str,
+    n: usize,
+) -> Vec<(u16, Option<String>, String)> {
+    let mut all = Vec::new();
+    for _ in 0..n {
+        let mut r = app
+            .client
+            .get(format!("{}/api/v1/me", app.base))
+            .insert_header(("Authorization", format!("Bearer {}", app.token(who))))
+            .send()
+            .await
+            .expect("sent");
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let _ = r.body().await;
+        all.push((r.status().as_u16(), retry, ct));
+    }
+    all
+}
+
+#[actix_web::test]
+async fn a_burst_over_the_limit_gets_429_with_retry_after_and_off_means_off() {
+    let app = crate::helpers::spawn_app_with(&[("http.rate_limit", "1/min burst 5")]).await;
+    let seen = burst(&app, "TECH_BAPENDA", 8).await;
+    let ok = seen.iter().filter(|s| s.0 == 200).count();
+    assert_eq!(ok, 5, "the burst: {seen:?}");
+    for (status, retry, ct) in seen.iter().filter(|s| s.0 != 200) {
+        assert_eq!(*status, 429);
+        let secs: u64 = retry
+            .as_deref()
+            .and_then(|r| r.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((1..=60).contains(&secs), "{secs}");
+        assert_eq!(ct, "application/problem+json");
+    }
+    // Per token: another user's token still gets through.
+    assert!(burst(&app, "TECH_DINKES", 1)
+        .await
+        .iter()
+        .all(|s| s.0 == 200));
+    // The same per client address whatever the token.
+    let app =
+        crate::helpers::spawn_app_with(&[("http.rate_limit_per_address", "1/min burst 4")]).await;
+    let mut seen = burst(&app, "TECH_BAPENDA", 3).await;
+    seen.extend(burst(&app, "TECH_DINKES", 3).await);
+    assert_eq!(seen.iter().filter(|s| s.0 == 429).count(), 2, "{seen:?}");
+    // Off: the test defaults; nothing is refused however fast.
+    let app = spawn_app().await;
+    assert!(burst(&app, "TECH_BAPENDA", 60)
+        .await
+        .iter()
+        .all(|s| s.0 == 200));
+}
