@@ -104,6 +104,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Ask the running daemon's /readyz (at http.bind, on loopback) and exit 0 if it is
+    /// ready, 1 if not: for container health checks, which have no curl.
+    Healthcheck,
     /// Stored reports.
     Report {
         #[command(subcommand)]
@@ -375,6 +378,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{done}");
             Ok(())
         }
+        Command::Healthcheck => {
+            let addr = settings
+                .http
+                .bind
+                .replace("0.0.0.0", "127.0.0.1")
+                .replace("[::]", "[::1]");
+            let answer = tokio::task::spawn_blocking(move || readyz(&addr)).await??;
+            if answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200") {
+                println!("ready");
+                Ok(())
+            } else {
+                anyhow::bail!("not ready: {answer}")
+            }
+        }
         Command::Report {
             action: ReportCommand::Verify { file },
         } => {
@@ -531,4 +548,22 @@ fn retention_summary(r: &crate::app::retention::RetentionReport) -> String {
     }
     lines.extend(r.tickets.iter().cloned());
     lines.join("\n")
+}
+
+/// The status line of GET /readyz at `addr` (HOST:PORT), over a plain TCP connection.
+fn readyz(addr: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, Write};
+    use std::net::ToSocketAddrs;
+    let timeout = std::time::Duration::from_secs(3);
+    let target = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("http.bind {addr} resolves to nothing"))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&target, timeout)
+        .map_err(|e| anyhow::anyhow!("cannot reach the daemon at {addr}: {e}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stream).read_line(&mut line)?;
+    Ok(line.trim().to_string())
 }

@@ -99,6 +99,22 @@ async fn init_is_idempotent_and_its_token_works_against_the_served_daemon() {
         .expect("readyz")
         .status();
     assert_eq!(ready.as_u16(), 200);
+    // The container health check asks the same.
+    let health = |port: u16| {
+        bin()
+            .env("SPBE_DESK_HTTP__BIND", format!("0.0.0.0:{port}"))
+            .arg("healthcheck")
+            .output()
+            .expect("healthcheck")
+    };
+    let h = health(port);
+    assert!(h.status.success(), "{}", String::from_utf8_lossy(&h.stderr));
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    assert_eq!(health(free).status.code(), Some(1), "nothing listens there");
 
     // SIGTERM: the daemon drains and exits cleanly.
     let killed = Command::new("kill")
