@@ -172,6 +172,30 @@ fn a_bad_setting_stops_the_program_naming_the_key() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Loads the demo city into the database at `url` with the real binary; returns the
+/// directory it ran in and the Disdukcapil technician's token.
+pub(crate) fn demo_city(url: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("dir");
+    let demo = bin()
+        .current_dir(dir.path())
+        .env("SPBE_DESK_DATABASE__URL", url)
+        .args(["demo", "--no-serve"])
+        .output()
+        .expect("demo");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let env = std::fs::read_to_string(dir.path().join("var/demo-tokens.env")).expect("tokens");
+    let token = env
+        .lines()
+        .find_map(|l| l.strip_prefix("export TECH_DUKCAPIL_TOKEN="))
+        .expect("technician token")
+        .to_string();
+    (dir, token)
+}
+
 /// Serves on a free port from `dir` and waits until `/readyz` answers.
 // The caller owns the returned child and waits for it; clippy cannot see through the return.
 #[allow(clippy::zombie_processes)]
@@ -210,24 +234,7 @@ pub(crate) async fn serve_ready(url: &str, dir: &std::path::Path) -> (std::proce
 #[actix_web::test]
 async fn every_ticket_acknowledged_before_a_sigkill_is_there_after_the_restart() {
     let (url, _db) = test_database();
-    let dir = tempfile::tempdir().expect("dir");
-    let demo = bin()
-        .current_dir(dir.path())
-        .env("SPBE_DESK_DATABASE__URL", &url)
-        .args(["demo", "--no-serve"])
-        .output()
-        .expect("demo");
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
-    let env = std::fs::read_to_string(dir.path().join("var/demo-tokens.env")).expect("tokens");
-    let token = env
-        .lines()
-        .find_map(|l| l.strip_prefix("export TECH_DUKCAPIL_TOKEN="))
-        .expect("technician token")
-        .to_string();
+    let (dir, token) = demo_city(&url);
     let (mut daemon, port) = serve_ready(&url, dir.path()).await;
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut clients = Vec::new();

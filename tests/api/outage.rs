@@ -3,12 +3,12 @@
 //! kept. Runs in the PostgreSQL pass of the suite (TEST_DATABASE_URL set), on a private
 //! cluster of its own so that stopping it disturbs no other test.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cli::{bin, serve_ready};
+use crate::cli::{demo_city, serve_ready};
 
 /// A throw-away PostgreSQL cluster on a free loopback port, removed on drop.
 struct Cluster {
@@ -163,14 +163,6 @@ struct Seen {
     id: Option<String>,
 }
 
-fn token_of(dir: &Path) -> String {
-    let env = std::fs::read_to_string(dir.join("var/demo-tokens.env")).expect("tokens");
-    env.lines()
-        .find_map(|l| l.strip_prefix("export TECH_DUKCAPIL_TOKEN="))
-        .expect("technician token")
-        .to_string()
-}
-
 #[actix_web::test]
 async fn a_postgres_outage_gets_fast_503s_and_the_daemon_recovers_by_itself() {
     if std::env::var("TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
@@ -179,19 +171,7 @@ async fn a_postgres_outage_gets_fast_503s_and_the_daemon_recovers_by_itself() {
     }
     let cluster = Cluster::new();
     let url = cluster.url();
-    let dir = tempfile::tempdir().expect("dir");
-    let demo = bin()
-        .current_dir(dir.path())
-        .env("SPBE_DESK_DATABASE__URL", &url)
-        .args(["demo", "--no-serve"])
-        .output()
-        .expect("demo");
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
-    let token = token_of(dir.path());
+    let (dir, token) = demo_city(&url);
     let (mut daemon, port) = serve_ready(&url, dir.path()).await;
 
     let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
