@@ -143,6 +143,7 @@ async fn report(
     let format = format_of(&q)?;
     let out = state
         .call(move |app| {
+            app.may_read_reports(&actor)?;
             let period = app.report_period(&label, monthly)?;
             app.report(&actor, &period, format)
         })
@@ -210,6 +211,7 @@ pub async fn manifest(
     };
     let rows = state
         .call(move |app| {
+            app.may_read_reports(&actor)?;
             let period = app.report_period(&label, monthly)?;
             app.report_manifest(&actor, &period)
         })

@@ -326,6 +326,12 @@ impl App {
             .unwrap_or(self.ticket_tz))
     }
 
+    /// Refuses everyone but the report's readers (before anything about the request is
+    /// looked at).
+    pub fn may_read_reports(&self, actor: &Actor) -> AppResult<()> {
+        may_read(actor)
+    }
+
     /// Parses `YYYY-MM` or `YYYY` (as `monthly` says) in the report zone; refuses a period
     /// that has not begun.
     pub fn report_period(&self, label: &str, monthly: bool) -> AppResult<Period> {
