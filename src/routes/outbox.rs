@@ -36,6 +36,7 @@ impl OutboxStatus {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
+    #[param(inline)]
     pub status: Option<OutboxStatus>,
     /// A ticket's UUID.
     pub ticket_id: Option<String>,

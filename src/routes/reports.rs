@@ -38,8 +38,10 @@ pub enum ReportSheet {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `json` (default), `csv` or `xlsx`.
+    #[param(inline)]
     pub format: Option<ReportFormat>,
     /// For `csv`: which sheet (default `pds`).
+    #[param(inline)]
     pub sheet: Option<ReportSheet>,
 }
 
