@@ -42,10 +42,23 @@ impl Modify for ProblemResponses {
                         }
                     }
                 }
-                let mut common = vec![(
-                    "503",
-                    "The database is not reachable, or too busy with concurrent changes to the same record; retry after Retry-After seconds",
-                )];
+                let mut common = vec![
+                    (
+                        "503",
+                        "The database is not reachable, or too busy with concurrent changes to the same record; retry after Retry-After seconds",
+                    ),
+                    (
+                        "429",
+                        "Over http.rate_limit for this token or client address; retry after Retry-After seconds",
+                    ),
+                ];
+                let by_path = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Path)
+                });
+                if by_path {
+                    common.push(("404", "No such record, or one the caller may not see"));
+                }
                 if secured {
                     common.push(("401", "Missing, unknown or revoked token"));
                 }

@@ -61,7 +61,7 @@ pub async fn get(state: State, _actor: Actor, id: web::Path<String>) -> ApiResul
 
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", request_body = PatchOrganization,
     params(("id" = String, Path)),
-    responses((status = 200, body = OrganizationDto), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = OrganizationDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: State,

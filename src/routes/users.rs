@@ -67,7 +67,7 @@ pub async fn me(state: State, actor: Actor) -> ApiResult<HttpResponse> {
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = PatchUser, params(("id" = String, Path)),
-    responses((status = 200, body = UserDto), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: State,
@@ -193,7 +193,7 @@ pub async fn list_tokens(
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}/tokens/{token_id}", tag = "users",
     params(("id" = String, Path), ("token_id" = String, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 204, description = "Revoked"), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn revoke_token(
     state: State,
     actor: Actor,

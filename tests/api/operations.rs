@@ -72,7 +72,7 @@ async fn openapi_describes_every_route() {
     );
     // Errors are documented as problem+json, including the ones any operation can give.
     let errs = &spec["paths"]["/api/v1/tickets"]["post"]["responses"];
-    for code in ["401", "413", "415", "422"] {
+    for code in ["401", "413", "415", "422", "429", "503"] {
         assert!(
             errs[code]["content"]["application/problem+json"].is_object(),
             "{code}: {}",
@@ -80,6 +80,8 @@ async fn openapi_describes_every_route() {
         );
     }
     assert_ne!(spec["components"]["securitySchemes"]["bearer"], Value::Null);
+    // An operation on a record by id documents its 404.
+    assert!(spec["paths"]["/api/v1/tickets/{id}"]["patch"]["responses"]["404"].is_object());
     // Every reference resolves (a schema used only by a query parameter is easy to miss).
     let mut refs = Vec::new();
     collect_refs(&spec, &mut refs);
