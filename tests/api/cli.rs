@@ -196,6 +196,25 @@ pub(crate) fn demo_city(url: &str) -> (tempfile::TempDir, String) {
     (dir, token)
 }
 
+/// Asserts that every ticket in `ids` (each acknowledged with 201) reads back with 200.
+pub(crate) async fn assert_all_there(port: u16, token: &str, ids: &[String]) {
+    let client = awc::Client::default();
+    for id in ids {
+        let status = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/tickets/{id}"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .expect("get")
+            .status()
+            .as_u16();
+        assert_eq!(
+            status, 200,
+            "ticket {id} was acknowledged with 201 and is gone"
+        );
+    }
+}
+
 /// Serves on a free port from `dir` and waits until `/readyz` answers.
 // The caller owns the returned child and waits for it; clippy cannot see through the return.
 #[allow(clippy::zombie_processes)]
@@ -271,21 +290,7 @@ async fn every_ticket_acknowledged_before_a_sigkill_is_there_after_the_restart()
     }
     let acknowledged = acknowledged.lock().expect("lock").clone();
     let (mut daemon, port) = serve_ready(&url, dir.path()).await;
-    let client = awc::Client::default();
-    for id in &acknowledged {
-        let status = client
-            .get(format!("http://127.0.0.1:{port}/api/v1/tickets/{id}"))
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16();
-        assert_eq!(
-            status, 200,
-            "ticket {id} was acknowledged with 201 and is gone"
-        );
-    }
+    assert_all_there(port, &token, &acknowledged).await;
     daemon.kill().expect("stop");
     daemon.wait().expect("reaped");
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cli::{demo_city, serve_ready};
+use crate::cli::{assert_all_there, demo_city, serve_ready};
 
 /// A throw-away PostgreSQL cluster on a free loopback port, removed on drop.
 struct Cluster {
@@ -289,23 +289,9 @@ async fn a_postgres_outage_gets_fast_503s_and_the_daemon_recovers_by_itself() {
         "the first ticket after PostgreSQL's return took {recovered:?}"
     );
     // Nothing acknowledged was lost.
-    let client = awc::Client::default();
-    let acknowledged: Vec<&String> = seen.iter().filter_map(|s| s.id.as_ref()).collect();
+    let acknowledged: Vec<String> = seen.iter().filter_map(|s| s.id.clone()).collect();
     assert!(acknowledged.len() > 30);
-    for id in acknowledged {
-        let status = client
-            .get(format!("http://127.0.0.1:{port}/api/v1/tickets/{id}"))
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16();
-        assert_eq!(
-            status, 200,
-            "ticket {id} was acknowledged with 201 and is gone"
-        );
-    }
+    assert_all_there(port, &token, &acknowledged).await;
     eprintln!(
         "outage: {} answers, {} while down (slowest {slowest:?}), first 201 {recovered:?} after the restart",
         seen.len(),

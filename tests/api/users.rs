@@ -17,21 +17,7 @@ async fn tokens_are_shown_once_work_and_can_be_revoked() {
     let secret = created["token"].as_str().expect("token").to_string();
     let tid = created["id"].as_str().expect("id").to_string();
 
-    let use_it = |secret: String| {
-        let client = app.client.clone();
-        let url = format!("{}/api/v1/me", app.base);
-        async move {
-            client
-                .get(url)
-                .insert_header(("Authorization", format!("Bearer {secret}")))
-                .send()
-                .await
-                .expect("sent")
-                .status()
-                .as_u16()
-        }
-    };
-    assert_eq!(use_it(secret.clone()).await, 200);
+    assert_eq!(status_with(&app, &secret).await, 200);
 
     // The listing shows metadata and the last use, never the secret or its hash.
     let list = app
@@ -60,7 +46,7 @@ async fn tokens_are_shown_once_work_and_can_be_revoked() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 204);
-    assert_eq!(use_it(secret).await, 401);
+    assert_eq!(status_with(&app, &secret).await, 401);
 }
 
 #[actix_web::test]
