@@ -345,3 +345,28 @@ async fn a_burst_over_the_limit_gets_429_with_retry_after_and_off_means_off() {
         .iter()
         .all(|s| s.0 == 200));
 }
+
+/// The README promises a build and a runtime without system libraries: the daemon binary
+/// must link nothing beyond libc's own objects (no libpq, libssl, libcrypto or libsqlite3).
+#[test]
+fn the_binary_links_no_database_or_tls_library() {
+    let out = std::process::Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_spbe-desk"))
+        .output()
+        .expect("ldd runs (Debian's libc-bin)");
+    assert!(out.status.success(), "ldd failed: {out:?}");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let linked: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(linked.iter().any(|l| l.starts_with("libc.so")), "{listing}");
+    for lib in &linked {
+        assert!(
+            !["libpq", "libssl", "libcrypto", "libsqlite3"]
+                .iter()
+                .any(|forbidden| lib.starts_with(forbidden)),
+            "the binary links {lib}:\n{listing}"
+        );
+    }
+}
