@@ -22,9 +22,11 @@ use crate::domain::Role;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCalendar {
+    #[schema(schema_with = crate::domain::validate::schema::name)]
     pub name: String,
+    #[schema(schema_with = crate::domain::validate::schema::timezone)]
     pub timezone: String,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::domain::validate::schema::working_hours_schema)]
     pub working_hours: WorkingHours,
     /// Default: the national holidays and cuti bersama shipped with the daemon.
     pub holidays: Option<Vec<Holiday>>,
@@ -34,9 +36,11 @@ pub struct CreateCalendar {
 #[serde(deny_unknown_fields)]
 pub struct PatchCalendar {
     pub version: Option<i32>,
+    #[schema(schema_with = crate::domain::validate::schema::name_or_null)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::domain::validate::schema::timezone_or_null)]
     pub timezone: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::domain::validate::schema::working_hours_or_null)]
     pub working_hours: Option<WorkingHours>,
     pub holidays: Option<Vec<Holiday>>,
 }
@@ -44,8 +48,10 @@ pub struct PatchCalendar {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePolicy {
+    #[schema(schema_with = crate::domain::validate::schema::name)]
     pub name: String,
     pub calendar_id: String,
+    #[schema(minimum = 1, maximum = 99)]
     pub warn_at_percent: Option<i32>,
     pub targets: PolicyTargets,
 }
@@ -54,8 +60,10 @@ pub struct CreatePolicy {
 #[serde(deny_unknown_fields)]
 pub struct PatchPolicy {
     pub version: Option<i32>,
+    #[schema(schema_with = crate::domain::validate::schema::name_or_null)]
     pub name: Option<String>,
     pub calendar_id: Option<String>,
+    #[schema(minimum = 1, maximum = 99)]
     pub warn_at_percent: Option<i32>,
     pub targets: Option<PolicyTargets>,
 }
@@ -86,12 +94,11 @@ fn check(e: &mut Errors, tz: &str, wh: &WorkingHours, holidays: &[Holiday]) {
         Ok(_) => {}
     }
     for (i, h) in holidays.iter().enumerate() {
-        if h.name.trim().is_empty() || h.name.chars().count() > 200 {
-            e.add(
-                &format!("holidays[{i}].name"),
-                "must be 1 to 200 characters",
-            );
-        }
+        e.text(
+            &format!("holidays[{i}].name"),
+            &h.name,
+            crate::domain::validate::TITLE,
+        );
     }
     if holidays.len() > 5000 {
         e.add("holidays", "at most 5000 holidays");
@@ -107,7 +114,7 @@ fn sorted(mut h: Vec<Holiday>) -> Vec<Holiday> {
 fn unique(field_owner: &'static str) -> impl Fn(diesel::result::Error) -> AppError {
     move |err| {
         if is_unique_violation(&err) {
-            AppError::field("name", format!("is already used by another {field_owner}"))
+            AppError::Conflict(format!("the name is already used by another {field_owner}"))
         } else {
             err.into()
         }
@@ -231,7 +238,7 @@ impl App {
             None => shipped_holidays().map_err(AppError::Internal)?,
         };
         let mut e = Errors::new();
-        let name = e.line("name", &input.name, 2, 200);
+        let name = e.text("name", &input.name, crate::domain::validate::NAME);
         check(&mut e, &input.timezone, &input.working_hours, &holidays);
         e.finish()?;
         self.write(|conn| {
@@ -293,7 +300,7 @@ impl App {
             let holidays = sorted(p.holidays.clone().unwrap_or(cur.holidays));
             let mut e = Errors::new();
             let name = match &p.name {
-                Some(n) => e.line("name", n, 2, 200),
+                Some(n) => e.text("name", n, crate::domain::validate::NAME),
                 None => cur.row.name,
             };
             check(&mut e, &tz, &wh, &holidays);
@@ -345,7 +352,7 @@ impl App {
         self.write(|conn| {
             let now = self.now();
             let mut e = Errors::new();
-            let name = e.line("name", &input.name, 2, 200);
+            let name = e.text("name", &input.name, crate::domain::validate::NAME);
             let warn = input.warn_at_percent.unwrap_or(75);
             check_warn_percent(&mut e, "warn_at_percent", warn);
             input.targets.check(&mut e, "targets");
@@ -405,7 +412,7 @@ impl App {
             let mut e = Errors::new();
             let mut after = before.clone();
             if let Some(n) = &p.name {
-                after.name = e.line("name", n, 2, 200);
+                after.name = e.text("name", n, crate::domain::validate::NAME);
             }
             if let Some(w) = p.warn_at_percent {
                 check_warn_percent(&mut e, "warn_at_percent", w);

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::{check_version, double_option, new_id, reason, record, App, AppError, AppResult};
+use super::{
+    check_version, double_option, new_id, reason, record, App, AppError, AppResult, PageAt, Paged,
+};
 use crate::db::models::{AuditEvent, Service};
 use crate::db::queries::{audit, organizations, services};
 use crate::db::{is_unique_violation, DbConn};
@@ -22,10 +24,13 @@ pub struct CreateService {
     /// The owning PD (PD Pemilik Layanan). Default: the technician's own PD.
     pub organization_id: Option<String>,
     /// Unique code, e.g. `SIMPEG`.
+    #[schema(schema_with = crate::domain::validate::schema::code)]
     pub code: String,
+    #[schema(schema_with = crate::domain::validate::schema::name)]
     pub name: String,
     pub kind: ServiceKind,
     /// Availability target in percent (Ps 32(3)(b)); default 99.0.
+    #[schema(minimum = 0, maximum = 100)]
     pub availability_target_percent: Option<f64>,
     /// The SLA policy of the service (Ps 32(3)); without one, tickets use the default policy.
     pub sla_policy_id: Option<String>,
@@ -71,11 +76,15 @@ impl Sop {
             ("customer_relations", &self.customer_relations),
             ("service_level", &self.service_level),
         ] {
-            if let Some(text) = v.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                if text.chars().count() > 2000 {
+            if let Some(raw) = v.as_deref() {
+                // As sent, as the document's maxLength counts.
+                if raw.chars().count() > 2000 {
                     e.add(&format!("sop.{name}"), "must be at most 2000 characters");
                 }
-                m.insert(name.into(), Value::String(text.to_string()));
+                let text = raw.trim();
+                if !text.is_empty() {
+                    m.insert(name.into(), Value::String(text.to_string()));
+                }
             }
         }
         Value::Object(m).to_string()
@@ -92,8 +101,10 @@ impl Sop {
 pub struct PatchService {
     /// The version you read; or send `If-Match`.
     pub version: Option<i32>,
+    #[schema(schema_with = crate::domain::validate::schema::name_or_null)]
     pub name: Option<String>,
     pub kind: Option<ServiceKind>,
+    #[schema(minimum = 0, maximum = 100)]
     pub availability_target_percent: Option<f64>,
     /// `suspended` records a temporary closure; Dinas supervisors only.
     pub status: Option<ServiceStatus>,
@@ -223,8 +234,8 @@ pub(crate) fn insert_service(
     };
     may_maintain(actor, &org_id)?;
     let mut e = Errors::new();
-    let code = e.code("code", &input.code, 32);
-    let name = e.line("name", &input.name, 2, 200);
+    let code = e.code("code", &input.code);
+    let name = e.text("name", &input.name, crate::domain::validate::NAME);
     let availability = input.availability_target_percent.unwrap_or(99.0);
     check_availability(&mut e, availability);
     if let Some(pid) = &input.sla_policy_id {
@@ -257,7 +268,7 @@ pub(crate) fn insert_service(
     };
     services::insert(conn, &svc).map_err(|err| {
         if is_unique_violation(&err) {
-            AppError::field("code", "is already used by another service")
+            AppError::Conflict("the code is already used by another service".into())
         } else {
             err.into()
         }
@@ -284,14 +295,17 @@ impl App {
         organization_id: Option<&str>,
         code: Option<&str>,
         criticality: Option<Criticality>,
-    ) -> AppResult<Vec<Service>> {
+        page: &PageAt,
+    ) -> AppResult<Paged<Service>> {
         self.read(|conn| {
-            Ok(services::list(
+            let rows = services::page(
                 conn,
                 organization_id,
                 code,
                 criticality.map(Criticality::as_str),
-            )?)
+                page,
+            )?;
+            Ok(Paged::of(rows, page))
         })
     }
 
@@ -299,10 +313,11 @@ impl App {
         self.read(|conn| load(conn, id))
     }
 
-    pub fn service_events(&self, id: &str) -> AppResult<Vec<AuditEvent>> {
+    pub fn service_events(&self, id: &str, page: &PageAt) -> AppResult<Paged<AuditEvent>> {
         self.read(|conn| {
             let s = load(conn, id)?;
-            Ok(audit::for_entity(conn, "service", &s.id)?)
+            let rows = audit::page_for_entity(conn, "service", &s.id, page)?;
+            Ok(Paged::of(rows, page))
         })
     }
 
@@ -337,7 +352,7 @@ impl App {
             may_maintain(actor, &s.organization_id)?;
             let mut e = Errors::new();
             if let Some(n) = &p.name {
-                s.name = e.line("name", n, 2, 200);
+                s.name = e.text("name", n, crate::domain::validate::NAME);
             }
             if let Some(k) = p.kind {
                 s.kind = k.as_str().into();
@@ -392,7 +407,7 @@ impl App {
             }
             CriticalityChange::Decide(_) => {
                 require_supervisor(actor)?;
-                reason("reason", reason_text, 5000)?;
+                reason("reason", reason_text, crate::domain::validate::REASON)?;
                 return Err(AppError::field(
                     "decision",
                     "must be \"critical\" or \"rejected\"",
@@ -403,7 +418,7 @@ impl App {
                 (CriticalityStep::Revoke, "criticality_revoked")
             }
         };
-        let reason_text = reason("reason", reason_text, 5000)?;
+        let reason_text = reason("reason", reason_text, crate::domain::validate::REASON)?;
         self.change_service(actor, id, expected, action, |s| {
             if change == CriticalityChange::Propose {
                 match actor.role {

@@ -7,7 +7,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{double_option, new_id, record, require_admin, App, AppError, AppResult};
+use super::{
+    double_option, new_id, record, require_admin, App, AppError, AppResult, PageAt, Paged,
+};
 use crate::db::models::{ApiToken, Organization, User};
 use crate::db::queries::{audit, organizations, tokens, users};
 use crate::db::{is_unique_violation, DbConn};
@@ -20,31 +22,38 @@ use crate::domain::{OrgKind, Role};
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     /// Short unique code, A-Z 0-9 - _, e.g. `DISDUKCAPIL`.
+    #[schema(schema_with = crate::domain::validate::schema::code)]
     pub code: String,
+    #[schema(schema_with = crate::domain::validate::schema::name)]
     pub name: String,
     pub kind: OrgKind,
     /// For a Unit Kerja: the PD it belongs to.
     pub parent_id: Option<String>,
     /// The unit's official mailbox.
+    #[schema(schema_with = crate::domain::validate::schema::email_or_null)]
     pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOrganization {
+    #[schema(schema_with = crate::domain::validate::schema::name_or_null)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::domain::validate::schema::email_or_null)]
     pub email: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(schema_with = crate::domain::validate::schema::name)]
     pub name: String,
     /// Official (government) e-mail address; unique.
+    #[schema(schema_with = crate::domain::validate::schema::email)]
     pub email: String,
     /// Nomor Induk Pegawai, 18 digits; unique when given.
+    #[schema(schema_with = crate::domain::validate::schema::nip_or_null)]
     pub nip: Option<String>,
     pub organization_id: String,
     pub role: Role,
@@ -55,10 +64,12 @@ pub struct CreateUser {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
+    #[schema(schema_with = crate::domain::validate::schema::name_or_null)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::domain::validate::schema::email_or_null)]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::domain::validate::schema::nip_or_null)]
     pub nip: Option<Option<String>>,
     pub organization_id: Option<String>,
     pub role: Option<Role>,
@@ -99,20 +110,9 @@ fn role_fits(role: Role, kind: &str) -> Result<(), String> {
     }
 }
 
-fn check_nip(e: &mut Errors, nip: &str) -> String {
-    let v = nip.trim().replace(' ', "");
-    if v.len() != 18 || !v.chars().all(|c| c.is_ascii_digit()) {
-        e.add("nip", "must be the 18-digit Nomor Induk Pegawai");
-    }
-    v
-}
-
 fn unique_user(err: diesel::result::Error) -> AppError {
     if is_unique_violation(&err) {
-        AppError::field(
-            "email",
-            "the e-mail address or NIP is already used by another user",
-        )
+        AppError::Conflict("the e-mail address or NIP is already used by another user".into())
     } else {
         err.into()
     }
@@ -152,8 +152,8 @@ pub(crate) fn insert_organization(
     now: DateTime<Utc>,
 ) -> AppResult<Organization> {
     let mut e = Errors::new();
-    let code = e.code("code", &input.code, 32);
-    let name = e.line("name", &input.name, 2, 200);
+    let code = e.code("code", &input.code);
+    let name = e.text("name", &input.name, crate::domain::validate::NAME);
     let email = input.email.as_deref().map(|v| e.email("email", v));
     if let Some(pid) = &input.parent_id {
         match organizations::get(conn, pid)? {
@@ -182,7 +182,7 @@ pub(crate) fn insert_organization(
     };
     organizations::insert(conn, &org).map_err(|err| {
         if is_unique_violation(&err) {
-            AppError::field("code", "is already used by another organization")
+            AppError::Conflict("the code is already used by another organization".into())
         } else {
             err.into()
         }
@@ -207,9 +207,9 @@ pub(crate) fn insert_user(
     now: DateTime<Utc>,
 ) -> AppResult<User> {
     let mut e = Errors::new();
-    let name = e.line("name", &input.name, 2, 200);
+    let name = e.text("name", &input.name, crate::domain::validate::NAME);
     let email = e.email("email", &input.email);
-    let nip = input.nip.as_deref().map(|n| check_nip(&mut e, n));
+    let nip = input.nip.as_deref().map(|n| e.nip("nip", n));
     match organizations::get(conn, &input.organization_id)? {
         None => e.add("organization_id", "no such organization"),
         Some(o) => {
@@ -372,8 +372,15 @@ impl App {
         self.write(|conn| insert_organization(conn, Some(&actor.user_id), input, self.now()))
     }
 
-    pub fn organizations(&self, kind: Option<OrgKind>) -> AppResult<Vec<Organization>> {
-        self.read(|conn| Ok(organizations::list(conn, kind.map(OrgKind::as_str))?))
+    pub fn organizations(
+        &self,
+        kind: Option<OrgKind>,
+        page: &PageAt,
+    ) -> AppResult<Paged<Organization>> {
+        self.read(|conn| {
+            let rows = organizations::page(conn, kind.map(OrgKind::as_str), page)?;
+            Ok(Paged::of(rows, page))
+        })
     }
 
     pub fn organization(&self, id: &str) -> AppResult<Organization> {
@@ -397,7 +404,7 @@ impl App {
             let mut o = before.clone();
             let mut e = Errors::new();
             if let Some(n) = &p.name {
-                o.name = e.line("name", n, 2, 200);
+                o.name = e.text("name", n, crate::domain::validate::NAME);
             }
             if let Some(m) = &p.email {
                 o.email = m.as_deref().map(|v| e.email("email", v));
@@ -433,10 +440,20 @@ impl App {
         actor: &Actor,
         organization_id: Option<&str>,
         role: Option<Role>,
-    ) -> AppResult<Vec<User>> {
+        page: &PageAt,
+    ) -> AppResult<Paged<User>> {
+        // can_see_user, as a filter the database applies before paging.
+        let visible_to = (!matches!(actor.role, Role::Admin | Role::Supervisor | Role::Auditor))
+            .then_some((actor.organization_id.as_str(), actor.user_id.as_str()));
         self.read(|conn| {
-            let all = users::list(conn, organization_id, role.map(Role::as_str))?;
-            Ok(all.into_iter().filter(|u| can_see_user(actor, u)).collect())
+            let rows = users::page(
+                conn,
+                organization_id,
+                role.map(Role::as_str),
+                visible_to,
+                page,
+            )?;
+            Ok(Paged::of(rows, page))
         })
     }
 
@@ -452,13 +469,13 @@ impl App {
             let mut u = before.clone();
             let mut e = Errors::new();
             if let Some(v) = &p.name {
-                u.name = e.line("name", v, 2, 200);
+                u.name = e.text("name", v, crate::domain::validate::NAME);
             }
             if let Some(v) = &p.email {
                 u.email = e.email("email", v);
             }
             if let Some(v) = &p.nip {
-                u.nip = v.as_deref().map(|n| check_nip(&mut e, n));
+                u.nip = v.as_deref().map(|n| e.nip("nip", n));
             }
             if let Some(v) = &p.organization_id {
                 u.organization_id = v.clone();
@@ -539,7 +556,11 @@ impl App {
     ) -> AppResult<(ApiToken, String)> {
         may_manage_tokens(actor, user_id)?;
         let mut e = Errors::new();
-        let label = e.line("label", label.unwrap_or("api"), 1, 100);
+        let label = e.text(
+            "label",
+            label.unwrap_or("api"),
+            crate::domain::validate::LABEL,
+        );
         let expires_at = self.token_expiry(&mut e, expires_in_days);
         e.finish()?;
         self.write(|conn| {
@@ -617,7 +638,8 @@ impl App {
         &self,
         actor: &Actor,
         id: &str,
-    ) -> AppResult<Vec<crate::db::models::AuditEvent>> {
+        page: &PageAt,
+    ) -> AppResult<Paged<crate::db::models::AuditEvent>> {
         if !matches!(actor.role, Role::Admin | Role::Auditor) && actor.user_id != id {
             return Err(AppError::Forbidden(
                 "a user's audit trail is for the auditor, the admins and the user".into(),
@@ -625,7 +647,10 @@ impl App {
         }
         self.read(|conn| {
             let u = load_user(conn, actor, id)?;
-            Ok(audit::for_entity(conn, "user", &u.id)?)
+            Ok(Paged::of(
+                audit::page_for_entity(conn, "user", &u.id, page)?,
+                page,
+            ))
         })
     }
 

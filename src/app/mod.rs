@@ -165,10 +165,60 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A free-text reason of 3 to `max` characters.
-pub(crate) fn reason(field: &str, raw: &str, max: usize) -> AppResult<String> {
+/// One page of a list in keyset order: the page size, and the (position, id) of the
+/// previous page's last row. The position is the row's creation time in microseconds, or
+/// its sequence number for audit events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageAt {
+    pub limit: i64,
+    pub after: Option<(i64, String)>,
+}
+
+impl PageAt {
+    pub fn first(limit: i64) -> Self {
+        PageAt { limit, after: None }
+    }
+
+    /// The position as a creation time, for lists ordered by (created_at, id).
+    pub(crate) fn after_time(&self) -> Option<(chrono::NaiveDateTime, &str)> {
+        self.after.as_ref().and_then(|(micros, id)| {
+            chrono::DateTime::<chrono::Utc>::from_timestamp_micros(*micros)
+                .map(|t| (t.naive_utc(), id.as_str()))
+        })
+    }
+}
+
+/// A page of rows, and whether more follow (queries fetch `limit + 1` to know).
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Paged<T> {
+    pub(crate) fn of(mut rows: Vec<T>, page: &PageAt) -> Self {
+        let limit = usize::try_from(page.limit).unwrap_or(0);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Paged { items: rows, more }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            more: self.more,
+        }
+    }
+}
+
+/// A free-text reason under `rule`, alone in its request.
+pub(crate) fn reason(
+    field: &str,
+    raw: &str,
+    rule: crate::domain::validate::Text,
+) -> AppResult<String> {
     let mut e = crate::domain::validate::Errors::new();
-    let r = e.text(field, raw, 3, max);
+    let r = e.text(field, raw, rule);
     e.finish()?;
     Ok(r)
 }

@@ -26,15 +26,15 @@ pub struct NewSanction {
     /// or `closure` (the Dinas closes the service temporarily: supervisors).
     pub level: SanctionLevel,
     /// The letter's number; required for a letter.
-    #[schema(max_length = 100)]
+    #[schema(schema_with = crate::domain::validate::schema::label_or_null)]
     pub letter_number: Option<String>,
     /// The date on the letter, or of the closure (YYYY-MM-DD, not in the future).
     pub issued_on: NaiveDate,
     /// The report month that motivated it (YYYY-MM).
-    #[schema(pattern = r"^\d{4}-\d{2}$")]
+    #[schema(pattern = r"^([2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$")]
     pub report_month: Option<String>,
     /// Why, in a sentence or more.
-    #[schema(min_length = 3, max_length = 5000)]
+    #[schema(schema_with = crate::domain::validate::schema::reason)]
     pub reason: String,
     /// Whom a letter is addressed to; default: the Dinas.
     pub addressed_to: Option<String>,
@@ -44,7 +44,7 @@ pub struct NewSanction {
 #[serde(deny_unknown_fields)]
 pub struct LiftSanction {
     /// What the owning PD repaired (its remediation note).
-    #[schema(min_length = 3, max_length = 5000)]
+    #[schema(schema_with = crate::domain::validate::schema::reason)]
     pub remediation: String,
     /// The version of the sanction you read; or send `If-Match`.
     pub version: Option<i32>,
@@ -116,11 +116,11 @@ impl App {
             }
         }
         let mut e = Errors::new();
-        let reason = e.text("reason", &input.reason, 3, 5000);
+        let reason = e.text("reason", &input.reason, crate::domain::validate::REASON);
         let letter = input
             .letter_number
             .as_deref()
-            .map(|n| e.line("letter_number", n, 1, 100));
+            .map(|n| e.text("letter_number", n, crate::domain::validate::LABEL));
         if input.level != SanctionLevel::Closure && letter.is_none() {
             e.add("letter_number", "a letter needs its number");
         }
@@ -222,7 +222,11 @@ impl App {
                 "a closure is lifted by a Dinas supervisor".into(),
             ));
         }
-        let remediation = super::reason("remediation", &input.remediation, 5000)?;
+        let remediation = super::reason(
+            "remediation",
+            &input.remediation,
+            crate::domain::validate::REASON,
+        )?;
         let expected = expected.or(input.version);
         self.write(|conn| {
             let now = self.now();

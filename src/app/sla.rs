@@ -32,6 +32,7 @@ use crate::domain::{EscalationMode, Priority, TicketKind, TicketStatus};
 #[serde(deny_unknown_fields)]
 pub struct Holiday {
     pub date: NaiveDate,
+    #[schema(schema_with = crate::domain::validate::schema::title)]
     pub name: String,
 }
 

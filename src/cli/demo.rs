@@ -332,7 +332,12 @@ fn load_city(app: &App) -> Result<Vec<DemoToken>, AppError> {
         ),
     ];
     for (who, change, step, reason) in steps {
-        let Some(siak) = app.services(None, Some("SIAK"), None)?.into_iter().next() else {
+        let Some(siak) = app
+            .services(None, Some("SIAK"), None, &crate::app::PageAt::first(1))?
+            .items
+            .into_iter()
+            .next()
+        else {
             break;
         };
         let current = Criticality::parse(&siak.criticality).unwrap_or(Criticality::Critical);

@@ -37,6 +37,11 @@ macro_rules! str_enum {
                 match s { $($s => Some($name::$variant),)+ _ => None }
             }
 
+            /// The accepted spellings.
+            pub fn values() -> &'static [&'static str] {
+                &[$($s),+]
+            }
+
             /// The accepted spellings, for error messages.
             pub fn expected() -> String {
                 [$($s),+].join(", ")

@@ -52,7 +52,7 @@ impl From<CalendarView> for CalendarDto {
 }
 
 #[utoipa::path(post, path = "/api/v1/calendars", tag = "sla", request_body = CreateCalendar,
-    responses((status = 201, body = CalendarDto), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = CalendarDto), (status = 409, body = Problem, description = "The code, name, e-mail or NIP is already used"), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: State,
@@ -63,7 +63,12 @@ pub async fn create(
     let c = state
         .call(move |app| app.create_calendar(&actor, &input))
         .await?;
-    Ok(HttpResponse::Created().json(CalendarDto::from(c)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/calendars/{}", c.row.id),
+        ))
+        .json(CalendarDto::from(c)))
 }
 
 #[utoipa::path(get, path = "/api/v1/calendars", tag = "sla",
@@ -84,7 +89,7 @@ pub async fn get(state: State, _actor: Actor, id: web::Path<String>) -> ApiResul
 #[utoipa::path(patch, path = "/api/v1/calendars/{id}", tag = "sla", request_body = PatchCalendar,
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     description = "Saves a new version. Open tickets keep the version they started with until re-baselined.",
-    responses((status = 200, body = CalendarDto), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = CalendarDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: State,
@@ -107,7 +112,7 @@ pub async fn update(
 #[utoipa::path(post, path = "/api/v1/calendars/{id}/holidays/import", tag = "sla",
     params(("id" = String, Path)),
     request_body(content = String, content_type = "text/calendar", description = "An iCalendar file; every all-day event becomes a holiday"),
-    responses((status = 200, body = CalendarDto), (status = 415, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = CalendarDto), (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn import_holidays(
     state: State,

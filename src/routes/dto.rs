@@ -432,3 +432,24 @@ impl TryFrom<models::AuditEvent> for EventDto {
         })
     }
 }
+
+/// A page of audit events, positioned by their sequence number.
+pub fn event_page(
+    page: crate::app::Paged<models::AuditEvent>,
+) -> crate::routes::error::ApiResult<super::Page<EventDto>> {
+    let next_cursor = if page.more {
+        page.items
+            .last()
+            .map(|e| super::encode_cursor(e.seq, &e.id))
+    } else {
+        None
+    };
+    Ok(super::Page {
+        items: page
+            .items
+            .into_iter()
+            .map(EventDto::try_from)
+            .collect::<Result<_, _>>()?,
+        next_cursor,
+    })
+}

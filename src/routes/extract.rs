@@ -113,27 +113,39 @@ fn too_large(limit: usize) -> ApiError {
 
 /// Decodes JSON, turning serde's message into a field-level error.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            use serde_json::error::Category;
-            match inner.classify() {
-                Category::Data => Err(ApiError::Validation(vec![field_error(&path, &inner)])),
-                // serde_json reports some shape errors (a number where an enum belongs) as
-                // syntax; if the text is valid JSON, it is the value that is wrong.
-                Category::Syntax
-                    if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
-                {
-                    Err(ApiError::Validation(vec![field_error(&path, &inner)]))
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    // Every body is an object; serde would also take a struct from an array of its fields.
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        }]));
+    }
+    integral_floats_as_integers(&mut value);
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::Validation(vec![field_error(&path, e.inner())])
+    })
+}
+
+/// JSON Schema counts `3.0` as an integer, and so do many clients' encoders; serde does
+/// not. Every whole number written with a fraction becomes an integer before decoding.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Exactly representable whole numbers only: |f| < 2^63.
+                if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                    let i = f as i64;
+                    *v = Value::from(i);
                 }
-                Category::Syntax | Category::Eof | Category::Io => Err(ApiError::BadRequest(
-                    format!("the request body is not valid JSON: {inner}"),
-                )),
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 

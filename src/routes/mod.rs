@@ -24,7 +24,11 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::app::{App, AppResult};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::{App, AppResult, PageAt, Paged};
+use crate::domain::validate::Errors;
 use crate::routes::error::{ApiError, ApiResult};
 
 /// Shared by every handler; built once at start.
@@ -200,16 +204,82 @@ pub fn path_id(raw: &str) -> ApiResult<&str> {
     Ok(raw)
 }
 
-/// A page cursor: the creation instant and id of the last row of a page, as
-/// `<micros>_<uuid>`. Lists ordered by (created_at, id) continue after it.
-pub fn encode_cursor(created_at: chrono::NaiveDateTime, id: &str) -> String {
-    format!("{}_{id}", created_at.and_utc().timestamp_micros())
+/// A page cursor: the position and id of the last row of a page, as `<position>_<id>`;
+/// the position is the creation time in microseconds, or an audit event's sequence
+/// number. Any string of this form is a valid place to start (keyset pagination), which
+/// is what the `cursor` pattern in the document says.
+pub fn encode_cursor(position: i64, id: &str) -> String {
+    format!("{position}_{id}")
 }
 
-/// The instant and id in a cursor made by [`encode_cursor`]; None for anything else.
-pub fn decode_cursor(s: &str) -> Option<(chrono::NaiveDateTime, String)> {
-    let (micros, id) = s.split_once('_')?;
-    uuid::Uuid::parse_str(id).ok()?;
-    let at = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((at.naive_utc(), id.to_string()))
+/// The cursor of a row ordered by (created_at, id).
+pub fn time_cursor(created_at: chrono::NaiveDateTime, id: &str) -> String {
+    encode_cursor(created_at.and_utc().timestamp_micros(), id)
+}
+
+/// Checks `limit` (1 to 200, default 50) and `cursor` (`^[0-9]{1,16}_[0-9A-Za-z-]{1,64}$`).
+pub fn page_at(e: &mut Errors, limit: Option<i64>, cursor: Option<&str>) -> PageAt {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        e.add("limit", "must be between 1 and 200");
+    }
+    let after = cursor.and_then(|c| {
+        let parsed = c.split_once('_').and_then(|(pos, id)| {
+            let pos_ok = (1..=16).contains(&pos.len()) && pos.bytes().all(|b| b.is_ascii_digit());
+            let id_ok = (1..=64).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            (pos_ok && id_ok)
+                .then(|| pos.parse::<i64>().ok().map(|p| (p, id.to_string())))
+                .flatten()
+        });
+        if parsed.is_none() {
+            e.add("cursor", "is not a cursor returned by this endpoint");
+        }
+        parsed
+    });
+    PageAt { limit, after }
+}
+
+/// The page parameters of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,16}_[0-9A-Za-z-]{1,64}$")]
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn check(&self) -> ApiResult<PageAt> {
+        let mut e = Errors::new();
+        let p = page_at(&mut e, self.limit, self.cursor.as_deref());
+        e.finish()?;
+        Ok(p)
+    }
+}
+
+/// A page of a list: `next_cursor` is null on the last page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page's DTOs, with the cursor of its last row when more follow.
+    pub fn of<R>(page: Paged<R>, cursor: impl Fn(&R) -> String, dto: impl FnMut(R) -> T) -> Self {
+        let next_cursor = if page.more {
+            page.items.last().map(cursor)
+        } else {
+            None
+        };
+        Page {
+            items: page.items.into_iter().map(dto).collect(),
+            next_cursor,
+        }
+    }
 }

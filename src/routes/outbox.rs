@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::utc;
 use super::extract::{JsonBody, StrictQuery};
-use super::{decode_cursor, encode_cursor, path_id, State};
+use super::{page_at, path_id, time_cursor, State};
 use crate::db::models::OutboxRow;
 use crate::db::queries::outbox::OutboxFilter;
 use crate::domain::scope::Actor;
@@ -43,8 +43,10 @@ pub struct OutboxQuery {
     /// An exact address.
     pub recipient: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,16}_[0-9A-Za-z-]{1,64}$")]
     pub cursor: Option<String>,
 }
 
@@ -118,20 +120,9 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let q = query.0;
     let mut e = Errors::new();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        e.add("limit", "must be between 1 and 200");
-    }
-    let before = match &q.cursor {
-        Some(c) => {
-            let d = decode_cursor(c);
-            if d.is_none() {
-                e.add("cursor", "is not a cursor returned by this endpoint");
-            }
-            d
-        }
-        None => None,
-    };
+    let page = page_at(&mut e, q.limit, q.cursor.as_deref());
+    let limit = page.limit;
+    let before = page.after_time().map(|(at, id)| (at, id.to_string()));
     e.finish()?;
     let filter = OutboxFilter {
         status: q.status.map(|s| s.as_str().to_string()),
@@ -144,7 +135,7 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next_cursor = if more {
-        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
+        rows.last().map(|r| time_cursor(r.created_at, &r.id))
     } else {
         None
     };

@@ -40,7 +40,8 @@ pub struct ReportQuery {
     /// `json` (default), `csv` or `xlsx`.
     #[param(inline)]
     pub format: Option<ReportFormat>,
-    /// For `csv`: which sheet (default `pds`).
+    /// For `csv`: which sheet (default `pds`). JSON and XLSX always hold every sheet, so
+    /// they ignore it.
     #[param(inline)]
     pub sheet: Option<ReportSheet>,
 }
@@ -60,6 +61,7 @@ fn format_of(q: &ReportQuery) -> ApiResult<Format> {
         ReportSheet::Sanctions => "sanctions",
         ReportSheet::Tickets => "tickets",
     });
+    let sheet = if f == "csv" { sheet } else { None };
     Format::parse(f, sheet).map_err(|m| ApiError::field("sheet", m))
 }
 
@@ -154,7 +156,7 @@ async fn report(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/monthly/{month}", tag = "reports",
-    params(("month" = String, Path, description = "YYYY-MM, read in the default calendar's zone"), ReportQuery),
+    params(("month" = String, Path, pattern = r"^([2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$", description = "YYYY-MM (years 2000 to 9998), read in the default calendar's zone; a month that has not begun is not found"), ReportQuery),
     description = "The Tim Koordinasi report of one month (definitions: docs/reports.md). An ended month is generated once and answers the same bytes ever after (`ETag` and `X-Content-SHA256` carry their SHA-256); the running month is computed on each request.",
     responses((status = 200, description = "The report", content(
         (Object = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
@@ -170,7 +172,7 @@ pub async fn monthly(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/yearly/{year}", tag = "reports",
-    params(("year" = String, Path, description = "YYYY"), ReportQuery),
+    params(("year" = String, Path, pattern = r"^([2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])$", description = "YYYY (2000 to 9998); a year that has not begun is not found"), ReportQuery),
     description = "The same figures for a whole year (Ps 57: the yearly evaluation).",
     responses((status = 200, description = "The report", content(
         (Object = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
@@ -196,7 +198,7 @@ pub struct ManifestEntry {
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{kind}/{period}/manifest", tag = "reports",
-    params(("kind" = String, Path, description = "monthly or yearly"), ("period" = String, Path)),
+    params(("kind" = String, Path, description = "monthly or yearly"), ("period" = String, Path, pattern = r"^([2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])(-(0[1-9]|1[0-2]))?$", description = "YYYY-MM for monthly, YYYY for yearly")),
     description = "The SHA-256 of every stored format of an ended period; empty before its first generation. `spbe-desk report verify FILE` checks a copy against it.",
     responses((status = 200, body = [ManifestEntry]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]

@@ -1,6 +1,7 @@
 //! The catalogue of ICT services per owning PD (Makassar Ps 32(1)) and the criticality
 //! workflow (Ps 32(2)): the PD proposes, the Dinas supervisor designates or rejects.
 
+use crate::domain::validate::Errors;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -8,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{EventDto, ServiceDto};
 use super::extract::{JsonBody, StrictQuery};
 use super::tickets::expected_version;
-use super::{path_id, State};
+use super::{page_at, path_id, time_cursor, Page, PageQuery, State};
 use crate::app::catalogue::{CreateService, CriticalityChange, PatchService};
 use crate::domain::scope::Actor;
 use crate::domain::Criticality;
@@ -17,6 +18,7 @@ use crate::routes::error::{ApiResult, Problem};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CriticalityBody {
+    #[schema(schema_with = crate::domain::validate::schema::reason)]
     pub reason: String,
     pub version: Option<i32>,
 }
@@ -25,13 +27,15 @@ pub struct CriticalityBody {
 #[serde(deny_unknown_fields)]
 pub struct DesignateBody {
     /// `critical` or `rejected`.
+    #[schema(schema_with = decision_schema)]
     pub decision: Criticality,
+    #[schema(schema_with = crate::domain::validate::schema::reason)]
     pub reason: String,
     pub version: Option<i32>,
 }
 
 #[utoipa::path(post, path = "/api/v1/services", tag = "services", request_body = CreateService,
-    responses((status = 201, body = ServiceDto), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = ServiceDto), (status = 409, body = Problem, description = "The code, name, e-mail or NIP is already used"), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: State,
@@ -42,36 +46,66 @@ pub async fn create(
     let s = state
         .call(move |app| app.create_service(&actor, &input))
         .await?;
-    Ok(HttpResponse::Created().json(ServiceDto::from(s)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/services/{}", s.id),
+        ))
+        .json(ServiceDto::from(s)))
+}
+
+/// The two decisions a supervisor may take on a proposal.
+fn decision_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["critical", "rejected"]))
+        .build()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ServiceQuery {
     pub organization_id: Option<String>,
     /// Exact service code, e.g. `SIAK`.
     pub code: Option<String>,
+    #[param(inline)]
     pub criticality: Option<Criticality>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,16}_[0-9A-Za-z-]{1,64}$")]
+    pub cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/services", tag = "services", params(ServiceQuery),
-    responses((status = 200, body = [ServiceDto])), security(("bearer" = [])))]
+    description = "The catalogue, oldest first.",
+    responses((status = 200, body = Page<ServiceDto>), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: State,
     _actor: Actor,
     q: StrictQuery<ServiceQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.0;
+    let mut e = Errors::new();
+    let page = page_at(&mut e, q.limit, q.cursor.as_deref());
+    e.finish()?;
     let list = state
         .call(move |app| {
             app.services(
                 q.organization_id.as_deref(),
                 q.code.as_deref(),
                 q.criticality,
+                &page,
             )
         })
         .await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(ServiceDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(Page::of(
+        list,
+        |s| time_cursor(s.created_at, &s.id),
+        ServiceDto::from,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services", params(("id" = String, Path)),
@@ -82,17 +116,20 @@ pub async fn get(state: State, _actor: Actor, id: web::Path<String>) -> ApiResul
     Ok(HttpResponse::Ok().json(ServiceDto::from(s)))
 }
 
-#[utoipa::path(get, path = "/api/v1/services/{id}/events", tag = "services", params(("id" = String, Path)),
-    responses((status = 200, body = [EventDto]), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn events(state: State, _actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/services/{id}/events", tag = "services", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<EventDto>), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn events(
+    state: State,
+    _actor: Actor,
+    id: web::Path<String>,
+    q: StrictQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let id = path_id(&id)?.to_string();
+    let page = q.0.check()?;
     let list = state
-        .call(move |app| app.service_events(&id))
-        .await?
-        .into_iter()
-        .map(EventDto::try_from)
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(list))
+        .call(move |app| app.service_events(&id, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(super::dto::event_page(list)?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "services", request_body = PatchService, params(("id" = String, Path)),

@@ -46,7 +46,7 @@ impl From<PolicyView> for PolicyDto {
 }
 
 #[utoipa::path(post, path = "/api/v1/sla-policies", tag = "sla", request_body = CreatePolicy,
-    responses((status = 201, body = PolicyDto), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = PolicyDto), (status = 409, body = Problem, description = "The code, name, e-mail or NIP is already used"), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: State,
@@ -57,7 +57,12 @@ pub async fn create(
     let p = state
         .call(move |app| app.create_policy(&actor, &input))
         .await?;
-    Ok(HttpResponse::Created().json(PolicyDto::from(p)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/sla-policies/{}", p.row.id),
+        ))
+        .json(PolicyDto::from(p)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "sla",
@@ -78,7 +83,7 @@ pub async fn get(state: State, _actor: Actor, id: web::Path<String>) -> ApiResul
 #[utoipa::path(patch, path = "/api/v1/sla-policies/{id}", tag = "sla", request_body = PatchPolicy,
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     description = "Saves a new version. Open tickets keep the version they started with until re-baselined; closed tickets never change.",
-    responses((status = 200, body = PolicyDto), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = PolicyDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: State,

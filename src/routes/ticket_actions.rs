@@ -1,6 +1,8 @@
 //! `POST /api/v1/tickets/{id}/{action}`: each action is parsed, checked against scope and
 //! the state machine, and saved with its audit event in one transaction.
 
+use super::extract::StrictQuery;
+use super::{time_cursor, Page, PageQuery};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -24,6 +26,7 @@ pub struct VersionOnly {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
+    #[schema(schema_with = crate::domain::validate::schema::reason)]
     pub reason: String,
     pub version: Option<i32>,
 }
@@ -32,6 +35,7 @@ pub struct ReasonBody {
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     /// What was done; shown to the reporter.
+    #[schema(schema_with = crate::domain::validate::schema::reason)]
     pub resolution: String,
     pub version: Option<i32>,
 }
@@ -50,6 +54,7 @@ pub struct PauseBody {
     /// One of the configured `sla.pause_reasons`, e.g. `waiting_for_reporter`.
     pub reason: String,
     /// Free text for the trail.
+    #[schema(schema_with = crate::domain::validate::schema::reason_or_null)]
     pub note: Option<String>,
     pub version: Option<i32>,
 }
@@ -186,15 +191,24 @@ pub async fn comment(
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/comments", tag = "ticket actions",
-    params(("id" = String, Path, description = "Ticket UUID or number")),
-    responses((status = 200, body = [CommentDto]), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "Ticket UUID or number"), PageQuery),
+    description = "The ticket's comments, oldest first (internal ones for staff only).",
+    responses((status = 200, body = Page<CommentDto>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list_comments(
     state: State,
     actor: Actor,
     id: web::Path<String>,
+    q: StrictQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let list = state.call(move |app| app.comments(&actor, &id)).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(CommentDto::from).collect::<Vec<_>>()))
+    let page = q.0.check()?;
+    let list = state
+        .call(move |app| app.comments(&actor, &id, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::of(
+        list,
+        |c| time_cursor(c.created_at, &c.id),
+        CommentDto::from,
+    )))
 }

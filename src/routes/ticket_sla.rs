@@ -188,6 +188,7 @@ pub async fn get(state: State, actor: Actor, id: web::Path<String>) -> ApiResult
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RebaselineBody {
+    #[schema(schema_with = crate::domain::validate::schema::short_reason)]
     pub reason: String,
 }
 

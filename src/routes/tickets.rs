@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{EventDto, TicketDto};
 use super::extract::{JsonBody, StrictQuery};
-use super::{decode_cursor, encode_cursor, State};
+use super::{page_at, time_cursor, Page, PageQuery, State};
 use crate::app::tickets::{CreateTicket, PatchTicket};
 use crate::db::queries::tickets::TicketFilter;
 use crate::domain::scope::Actor;
@@ -103,6 +103,7 @@ pub async fn get(state: State, actor: Actor, id: web::Path<String>) -> ApiResult
 pub struct ListQuery {
     /// Comma-separated statuses, e.g. `new,in_progress`.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 2)]
     pub tier: Option<i32>,
     pub organization_id: Option<String>,
     pub service_id: Option<String>,
@@ -116,8 +117,10 @@ pub struct ListQuery {
     /// Case-insensitive text in the title, description or number.
     pub q: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,16}_[0-9A-Za-z-]{1,64}$")]
     pub cursor: Option<String>,
 }
 
@@ -185,21 +188,12 @@ pub async fn list(
     if q.tier.is_some_and(|t| !(1..=2).contains(&t)) {
         e.add("tier", "must be 1 or 2");
     }
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        e.add("limit", "must be between 1 and 200");
-    }
-    let after = match &q.cursor {
-        Some(c) => {
-            let d = decode_cursor(c);
-            if d.is_none() {
-                e.add("cursor", "is not a cursor returned by this endpoint");
-            }
-            d
-        }
-        None => None,
-    };
-    let text = q.q.as_deref().map(|s| e.line("q", s, 1, 200));
+    let page = page_at(&mut e, q.limit, q.cursor.as_deref());
+    let limit = page.limit;
+    let after = page.after_time().map(|(at, id)| (at, id.to_string()));
+    let text =
+        q.q.as_deref()
+            .map(|s| e.text("q", s, crate::domain::validate::SEARCH));
     e.finish()?;
     let filter = TicketFilter {
         status,
@@ -221,8 +215,21 @@ pub async fn list(
         next_cursor: page
             .more_after
             .as_ref()
-            .map(|t| encode_cursor(t.created_at, &t.id)),
+            .map(|t| time_cursor(t.created_at, &t.id)),
     }))
+}
+
+/// The version in an If-Match value: `3`, `"3"` or `W/"3"` (up to 9 digits), exactly what
+/// the document's pattern for the header says.
+fn if_match_version(s: &str) -> Option<i32> {
+    let tag = s.strip_prefix("W/").unwrap_or(s);
+    let digits = match tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(d) => d,
+        None if tag.len() == s.len() => s,
+        None => return None,
+    };
+    let ok = (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| digits.parse().ok()).flatten()
 }
 
 /// The version a write is based on: `If-Match` or the body's `version`; both must agree.
@@ -231,16 +238,18 @@ pub(crate) fn expected_version(req: &HttpRequest, body: Option<i32>) -> ApiResul
         None => None,
         Some(v) => {
             let s = v.to_str().unwrap_or("").trim();
-            let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-            Some(s.parse::<i32>().map_err(|_| {
+            Some(if_match_version(s).ok_or_else(|| {
                 ApiError::BadRequest(
-                    "If-Match must carry the ticket version, e.g. If-Match: \"3\"".into(),
+                    "If-Match must carry the version you read, e.g. If-Match: \"3\"".into(),
                 )
             })?)
         }
     };
     match (header, body) {
-        (Some(h), Some(b)) if h != b => Err(ApiError::field("version", "differs from If-Match")),
+        // At most one of two different versions can be current, so the other is stale.
+        (Some(h), Some(b)) if h != b => Err(ApiError::Conflict(format!(
+            "If-Match says version {h} and the body version {b}: they cannot both be the version you read"
+        ))),
         (h, b) => Ok(h.or(b)),
     }
 }
@@ -248,7 +257,7 @@ pub(crate) fn expected_version(req: &HttpRequest, body: Option<i32>) -> ApiResul
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = PatchTicket,
     params(("id" = String, Path, description = "Ticket UUID or number"),
            ("If-Match" = Option<String>, Header, description = "The version you read")),
-    responses((status = 200, body = TicketDto), (status = 409, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = TicketDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: State,
@@ -267,16 +276,19 @@ pub async fn update(
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/events", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket UUID or number")),
-    responses((status = 200, description = "The ticket's audit trail, oldest first", body = [EventDto]), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "Ticket UUID or number"), PageQuery),
+    responses((status = 200, description = "The ticket's audit trail, oldest first", body = Page<EventDto>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn events(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn events(
+    state: State,
+    actor: Actor,
+    id: web::Path<String>,
+    q: StrictQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let page = q.0.check()?;
     let events = state
-        .call(move |app| app.ticket_events(&actor, &id))
-        .await?
-        .into_iter()
-        .map(EventDto::try_from)
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(events))
+        .call(move |app| app.ticket_events(&actor, &id, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(super::dto::event_page(events)?))
 }

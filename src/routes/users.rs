@@ -1,5 +1,6 @@
 //! Users (staff accounts) and their API tokens.
 
+use crate::domain::validate::Errors;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,14 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{utc, UserDto};
 use super::extract::{JsonBody, StrictQuery};
-use super::{path_id, State};
+use super::{page_at, path_id, time_cursor, Page, PageQuery, State};
 use crate::app::directory::{CreateUser, PatchUser};
 use crate::domain::scope::Actor;
 use crate::domain::Role;
 use crate::routes::error::{ApiResult, Problem};
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
-    responses((status = 201, body = UserDto), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = UserDto), (status = 409, body = Problem, description = "The code, name, e-mail or NIP is already used"), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     state: State,
@@ -25,28 +26,49 @@ pub async fn create(
     let u = state
         .call(move |app| app.create_user(&actor, &input))
         .await?;
-    Ok(HttpResponse::Created().json(UserDto::from(u)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/users/{}", u.id),
+        ))
+        .json(UserDto::from(u)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     pub organization_id: Option<String>,
+    #[param(inline)]
     pub role: Option<Role>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,16}_[0-9A-Za-z-]{1,64}$")]
+    pub cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
-    responses((status = 200, body = [UserDto])), security(("bearer" = [])))]
+    description = "The accounts the caller may see (technicians and operators: their own organization's), oldest first.",
+    responses((status = 200, body = Page<UserDto>), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: State,
     actor: Actor,
     q: StrictQuery<UserQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.0;
+    let mut e = Errors::new();
+    let page = page_at(&mut e, q.limit, q.cursor.as_deref());
+    e.finish()?;
     let list = state
-        .call(move |app| app.users(&actor, q.organization_id.as_deref(), q.role))
+        .call(move |app| app.users(&actor, q.organization_id.as_deref(), q.role, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(UserDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(Page::of(
+        list,
+        |u| time_cursor(u.created_at, &u.id),
+        UserDto::from,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
@@ -67,7 +89,7 @@ pub async fn me(state: State, actor: Actor) -> ApiResult<HttpResponse> {
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = PatchUser, params(("id" = String, Path)),
-    responses((status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 409, body = Problem, description = "The code, name, e-mail or NIP is already used"), (status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
     state: State,
@@ -87,7 +109,7 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// What the token is for, e.g. "laptop" or "monitoring script".
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = crate::domain::validate::schema::label_or_null)]
     pub label: Option<String>,
     /// Days until the token stops working (at most `http.token_max_days` when that is set;
     /// then also the default).
@@ -207,17 +229,20 @@ pub async fn revoke_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}/events", tag = "users", params(("id" = String, Path)),
-    description = "The user's audit trail: changes, and every token issued (with its issuer), rotated or revoked. For auditors, admins and the user.",
-    responses((status = 200, body = [super::dto::EventDto]), (status = 403, body = Problem), (status = 404, body = Problem)),
+#[utoipa::path(get, path = "/api/v1/users/{id}/events", tag = "users", params(("id" = String, Path), PageQuery),
+    description = "The user's audit trail, oldest first: changes, and every token issued (with its issuer), rotated or revoked. For auditors, admins and the user.",
+    responses((status = 200, body = Page<super::dto::EventDto>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn events(state: State, actor: Actor, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn events(
+    state: State,
+    actor: Actor,
+    id: web::Path<String>,
+    q: StrictQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let id = path_id(&id)?.to_string();
+    let page = q.0.check()?;
     let list = state
-        .call(move |app| app.user_events(&actor, &id))
-        .await?
-        .into_iter()
-        .map(super::dto::EventDto::try_from)
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(list))
+        .call(move |app| app.user_events(&actor, &id, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(super::dto::event_page(list)?))
 }

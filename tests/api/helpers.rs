@@ -289,18 +289,18 @@ impl TestApp {
     }
 
     pub async fn org_id(&self, code: &str) -> String {
-        let orgs = self.get("/api/v1/organizations", "ADMIN").await.expect(200);
-        orgs.as_array()
-            .and_then(|a| a.iter().find(|o| o["code"] == code))
+        let orgs = self.pages("/api/v1/organizations", "ADMIN").await;
+        orgs.iter()
+            .find(|o| o["code"] == code)
             .and_then(|o| o["id"].as_str())
             .unwrap_or_else(|| panic!("no organization {code}"))
             .to_string()
     }
 
     pub async fn service_id(&self, code: &str) -> String {
-        let list = self.get("/api/v1/services", "ADMIN").await.expect(200);
-        list.as_array()
-            .and_then(|a| a.iter().find(|o| o["code"] == code))
+        let list = self.pages("/api/v1/services", "ADMIN").await;
+        list.iter()
+            .find(|o| o["code"] == code)
             .and_then(|o| o["id"].as_str())
             .unwrap_or_else(|| panic!("no service {code}"))
             .to_string()
@@ -331,12 +331,19 @@ impl TestApp {
 
     /// Every ticket `who` can list, following cursors.
     pub async fn list_all(&self, who: &str, query: &str) -> Vec<Value> {
+        self.pages(&format!("/api/v1/tickets?limit=50{query}"), who)
+            .await
+    }
+
+    /// Every item of a paginated list, following `next_cursor` to the end.
+    pub async fn pages(&self, list: &str, who: &str) -> Vec<Value> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
+        let sep = if list.contains('?') { '&' } else { '?' };
         loop {
-            let mut path = format!("/api/v1/tickets?limit=50{query}");
+            let mut path = list.to_string();
             if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
+                path.push_str(&format!("{sep}cursor={c}"));
             }
             let page = self.get(&path, who).await.expect(200);
             out.extend(page["items"].as_array().cloned().unwrap_or_default());
@@ -353,11 +360,7 @@ impl TestApp {
     }
 
     pub async fn events(&self, id: &str, who: &str) -> Vec<Value> {
-        self.get(&format!("/api/v1/tickets/{id}/events"), who)
+        self.pages(&format!("/api/v1/tickets/{id}/events"), who)
             .await
-            .expect(200)
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
     }
 }

@@ -133,7 +133,7 @@ async fn letters_and_a_closure_are_recorded_by_the_right_people_and_audited() {
         .get(&format!("/api/v1/services/{siak}/events"), "AUDITOR")
         .await
         .expect(200);
-    let actions: Vec<&str> = events
+    let actions: Vec<&str> = events["items"]
         .as_array()
         .expect("events")
         .iter()

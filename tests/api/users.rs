@@ -62,8 +62,8 @@ async fn only_admins_create_users_and_roles_must_fit_the_organization() {
         .await
         .expect(201);
     assert_eq!(u["role"], "technician");
-    // Same e-mail again: a clear validation error, not a 500.
-    app.post("/api/v1/users", "ADMIN", body).await.problem(422);
+    // Same e-mail again: a conflict with the existing account, not a 500.
+    app.post("/api/v1/users", "ADMIN", body).await.problem(409);
     // An operator belongs to the Dinas, not to a PD.
     let e = app
         .post("/api/v1/users", "ADMIN", json!({"name": "Salah", "email": "salah@makassarkota.go.id", "organization_id": dinkes, "role": "operator"}))
@@ -151,7 +151,7 @@ async fn nobody_raises_their_own_role_and_a_token_for_someone_else_is_on_record(
         .get(&format!("/api/v1/users/{tech}/events"), "AUDITOR")
         .await
         .expect(200);
-    let issued = events
+    let issued = events["items"]
         .as_array()
         .and_then(|l| {
             l.iter()

@@ -379,7 +379,7 @@ async fn clients_and_two_schedulers_record_every_sla_event_exactly_once() {
                 None,
             )
             .await;
-        let listed: Vec<&str> = listed
+        let listed: Vec<&str> = listed["items"]
             .as_array()
             .expect("comments")
             .iter()

@@ -338,17 +338,19 @@ impl App {
         let tz = self.report_tz()?;
         let p = Period::parse(label, tz).map_err(|m| AppError::field("period", m))?;
         if p.is_month() != monthly {
-            return Err(AppError::field(
-                "period",
+            return Err(AppError::NotFound(
                 if monthly {
-                    "a monthly report takes YYYY-MM"
+                    "no such monthly report: a month is YYYY-MM"
                 } else {
-                    "a yearly report takes YYYY"
-                },
+                    "no such yearly report: a year is YYYY"
+                }
+                .into(),
             ));
         }
         if p.start > self.now() {
-            return Err(AppError::field("period", "has not begun yet"));
+            return Err(AppError::NotFound(format!(
+                "no report yet: {label} has not begun"
+            )));
         }
         Ok(p)
     }

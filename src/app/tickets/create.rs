@@ -24,8 +24,11 @@ use crate::domain::{
 #[serde(deny_unknown_fields)]
 pub struct ReporterIn {
     /// The pelapor's name (PD staff, citizen or business).
+    #[schema(schema_with = crate::domain::validate::schema::title)]
     pub name: String,
+    #[schema(schema_with = crate::domain::validate::schema::email_or_null)]
     pub email: Option<String>,
+    #[schema(schema_with = crate::domain::validate::schema::phone_or_null)]
     pub phone: Option<String>,
 }
 
@@ -39,8 +42,10 @@ pub struct OutageIn {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTicket {
+    #[schema(schema_with = crate::domain::validate::schema::title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = crate::domain::validate::schema::description)]
     pub description: String,
     pub kind: TicketKind,
     /// Default `medium`.
@@ -73,7 +78,7 @@ pub(crate) struct Reporter {
 
 pub(crate) fn check_reporter(e: &mut Errors, r: &ReporterIn) -> Reporter {
     Reporter {
-        name: e.line("reporter.name", &r.name, 1, 200),
+        name: e.text("reporter.name", &r.name, crate::domain::validate::TITLE),
         email: r.email.as_deref().map(|v| e.email("reporter.email", v)),
         phone: r.phone.as_deref().map(|v| e.phone("reporter.phone", v)),
     }
@@ -164,8 +169,12 @@ impl App {
     ) -> AppResult<TicketView> {
         let now = self.now();
         let mut e = Errors::new();
-        let title = e.line("title", &input.title, 1, 200);
-        let description = e.text("description", &input.description, 0, 20_000);
+        let title = e.text("title", &input.title, crate::domain::validate::TITLE);
+        let description = e.text(
+            "description",
+            &input.description,
+            crate::domain::validate::DESCRIPTION,
+        );
         let reporter = check_reporter(&mut e, &input.reporter);
         let reported_at = match input.reported_at {
             None => now,

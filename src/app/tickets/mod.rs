@@ -16,7 +16,7 @@ pub use work::{CommentBody, PatchTicket, TicketAction};
 
 use super::notify::Happened;
 use super::sla::{self, SlaState, SystemEvent};
-use super::{check_version, record, App, AppError, AppResult};
+use super::{check_version, record, App, AppError, AppResult, PageAt, Paged};
 use crate::db::models::{AuditEvent, Comment, SlaEventRow, Ticket};
 use crate::db::queries::tickets::TicketFilter;
 use crate::db::queries::{audit, comments, sla as q, tickets};
@@ -245,12 +245,17 @@ impl App {
     }
 
     /// A ticket's audit trail, oldest first.
-    pub fn ticket_events(&self, actor: &Actor, id: &str) -> AppResult<Vec<AuditEvent>> {
+    pub fn ticket_events(
+        &self,
+        actor: &Actor,
+        id: &str,
+        page: &PageAt,
+    ) -> AppResult<Paged<AuditEvent>> {
         self.read(|conn| {
             let t = load_visible(conn, actor, id)?;
             let personal = audit::personal_of(conn, &t.id)?;
-            let mut events = audit::for_ticket(conn, &t.id)?;
-            for e in &mut events {
+            let mut events = Paged::of(audit::page_for_ticket(conn, &t.id, page)?, page);
+            for e in &mut events.items {
                 crate::app::audit::reveal(e, &personal);
             }
             Ok(events)
@@ -258,10 +263,10 @@ impl App {
     }
 
     /// A ticket's comments, oldest first.
-    pub fn comments(&self, actor: &Actor, id: &str) -> AppResult<Vec<Comment>> {
+    pub fn comments(&self, actor: &Actor, id: &str, page: &PageAt) -> AppResult<Paged<Comment>> {
         self.read(|conn| {
             let t = load_visible(conn, actor, id)?;
-            Ok(comments::list(conn, &t.id)?)
+            Ok(Paged::of(comments::page(conn, &t.id, page)?, page))
         })
     }
 

@@ -17,7 +17,9 @@ use crate::domain::validate::Errors;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewParticipant {
+    #[schema(schema_with = crate::domain::validate::schema::email)]
     pub email: String,
+    #[schema(schema_with = crate::domain::validate::schema::title_or_null)]
     pub name: Option<String>,
 }
 
@@ -39,7 +41,10 @@ impl App {
     ) -> AppResult<Participant> {
         let mut e = Errors::new();
         let email = e.email("email", &input.email);
-        let name = input.name.as_deref().map(|n| e.line("name", n, 1, 200));
+        let name = input
+            .name
+            .as_deref()
+            .map(|n| e.text("name", n, crate::domain::validate::TITLE));
         e.finish()?;
         self.write(|conn| {
             let now = self.now();

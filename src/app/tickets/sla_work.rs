@@ -21,7 +21,7 @@ impl App {
         reason_text: &str,
     ) -> AppResult<TicketView> {
         require_supervisor(actor)?;
-        let reason_text = reason("reason", reason_text, 2000)?;
+        let reason_text = reason("reason", reason_text, crate::domain::validate::SHORT_REASON)?;
         self.write(|conn| {
             let mut current = false;
             let now = self.now();
@@ -75,7 +75,7 @@ impl App {
         reason_text: &str,
     ) -> AppResult<(PolicyRow, usize)> {
         require_supervisor(actor)?;
-        let reason_text = reason("reason", reason_text, 2000)?;
+        let reason_text = reason("reason", reason_text, crate::domain::validate::SHORT_REASON)?;
         let policy = self.read(|conn| {
             q::policy(conn, policy_id)?
                 .ok_or_else(|| AppError::NotFound(format!("no SLA policy {policy_id}")))

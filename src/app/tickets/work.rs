@@ -24,7 +24,9 @@ use crate::domain::{
 pub struct PatchTicket {
     /// The version you read; or send `If-Match: "<version>"`.
     pub version: Option<i32>,
+    #[schema(schema_with = crate::domain::validate::schema::title_or_null)]
     pub title: Option<String>,
+    #[schema(schema_with = crate::domain::validate::schema::description_or_null)]
     pub description: Option<String>,
     pub impact: Option<Level>,
     pub urgency: Option<Level>,
@@ -43,6 +45,7 @@ pub struct PatchTicket {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
+    #[schema(schema_with = crate::domain::validate::schema::body)]
     pub body: String,
     /// `public` (default; counts as a first response) or `internal` (staff only).
     pub visibility: Option<CommentVisibility>,
@@ -97,23 +100,23 @@ impl TicketAction {
     pub fn checked(self) -> AppResult<Self> {
         Ok(match self {
             TicketAction::Escalate { reason: r } => TicketAction::Escalate {
-                reason: reason("reason", &r, 5000)?,
+                reason: reason("reason", &r, crate::domain::validate::REASON)?,
             },
             TicketAction::Pause { reason: r, note } => TicketAction::Pause {
                 reason: r.trim().to_string(),
                 note: note
                     .as_deref()
-                    .map(|n| reason("note", n, 5000))
+                    .map(|n| reason("note", n, crate::domain::validate::REASON))
                     .transpose()?,
             },
             TicketAction::Resolve { resolution } => TicketAction::Resolve {
-                resolution: reason("resolution", &resolution, 5000)?,
+                resolution: reason("resolution", &resolution, crate::domain::validate::REASON)?,
             },
             TicketAction::Reopen { reason: r } => TicketAction::Reopen {
-                reason: reason("reason", &r, 5000)?,
+                reason: reason("reason", &r, crate::domain::validate::REASON)?,
             },
             TicketAction::Cancel { reason: r } => TicketAction::Cancel {
-                reason: reason("reason", &r, 5000)?,
+                reason: reason("reason", &r, crate::domain::validate::REASON)?,
             },
             other => other,
         })
@@ -260,7 +263,7 @@ impl App {
     /// reply (recorded by staff) resumes a pending ticket.
     pub fn comment(&self, actor: &Actor, id: &str, input: &CommentBody) -> AppResult<Comment> {
         let mut e = Errors::new();
-        let text = e.text("body", &input.body, 1, 20_000);
+        let text = e.text("body", &input.body, crate::domain::validate::BODY);
         e.finish()?;
         let visibility = input.visibility.unwrap_or(CommentVisibility::Public);
         let from_reporter = input.from_reporter.unwrap_or(false);
@@ -327,10 +330,10 @@ impl App {
 fn patch_fields(t: &mut Ticket, p: &PatchTicket, now: DateTime<Utc>) -> AppResult<()> {
     let mut e = Errors::new();
     if let Some(v) = &p.title {
-        t.title = e.line("title", v, 1, 200);
+        t.title = e.text("title", v, crate::domain::validate::TITLE);
     }
     if let Some(v) = &p.description {
-        t.description = e.text("description", v, 0, 20_000);
+        t.description = e.text("description", v, crate::domain::validate::DESCRIPTION);
     }
     if let Some(r) = &p.reporter {
         let r = check_reporter(&mut e, r);

@@ -37,6 +37,38 @@ pub fn for_entity(
         .load(conn)
 }
 
+/// A page of a ticket's audit trail, oldest first (the position is `seq`).
+pub fn page_for_ticket(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    page: &crate::app::PageAt,
+) -> QueryResult<Vec<AuditEvent>> {
+    let after = page.after.as_ref().map_or(0, |(seq, _)| *seq);
+    a::audit_events
+        .filter(a::ticket_id.eq(ticket_id))
+        .filter(a::seq.gt(after))
+        .order(a::seq.asc())
+        .limit(page.limit + 1)
+        .load(conn)
+}
+
+/// A page of one entity's audit trail, oldest first (the position is `seq`).
+pub fn page_for_entity(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+    page: &crate::app::PageAt,
+) -> QueryResult<Vec<AuditEvent>> {
+    let after = page.after.as_ref().map_or(0, |(seq, _)| *seq);
+    a::audit_events
+        .filter(a::entity_type.eq(entity_type))
+        .filter(a::entity_id.eq(entity_id))
+        .filter(a::seq.gt(after))
+        .order(a::seq.asc())
+        .limit(page.limit + 1)
+        .load(conn)
+}
+
 /// What one audit row says: who did what to which entity.
 pub struct Record<'a> {
     pub at: chrono::DateTime<chrono::Utc>,

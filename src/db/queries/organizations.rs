@@ -29,6 +29,28 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Organization
         .optional()
 }
 
+/// A page of organizations by creation.
+pub fn page(
+    conn: &mut DbConn,
+    kind: Option<&str>,
+    page: &crate::app::PageAt,
+) -> QueryResult<Vec<Organization>> {
+    let mut q = o::organizations.into_boxed();
+    if let Some(k) = kind {
+        q = q.filter(o::kind.eq(k.to_string()));
+    }
+    if let Some((at, id)) = page.after_time() {
+        q = q.filter(
+            o::created_at
+                .gt(at)
+                .or(o::created_at.eq(at).and(o::id.gt(id.to_string()))),
+        );
+    }
+    q.order((o::created_at.asc(), o::id.asc()))
+        .limit(page.limit + 1)
+        .load(conn)
+}
+
 pub fn list(conn: &mut DbConn, kind: Option<&str>) -> QueryResult<Vec<Organization>> {
     let mut q = o::organizations.into_boxed();
     if let Some(k) = kind {

@@ -31,6 +31,36 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Service>> {
     s::services.find(id).first(conn).optional()
 }
 
+/// A page of services by creation.
+pub fn page(
+    conn: &mut DbConn,
+    organization_id: Option<&str>,
+    code: Option<&str>,
+    criticality: Option<&str>,
+    page: &crate::app::PageAt,
+) -> QueryResult<Vec<Service>> {
+    let mut q = s::services.into_boxed();
+    if let Some(c) = code {
+        q = q.filter(s::code.eq(c.to_string()));
+    }
+    if let Some(org) = organization_id {
+        q = q.filter(s::organization_id.eq(org.to_string()));
+    }
+    if let Some(c) = criticality {
+        q = q.filter(s::criticality.eq(c.to_string()));
+    }
+    if let Some((at, id)) = page.after_time() {
+        q = q.filter(
+            s::created_at
+                .gt(at)
+                .or(s::created_at.eq(at).and(s::id.gt(id.to_string()))),
+        );
+    }
+    q.order((s::created_at.asc(), s::id.asc()))
+        .limit(page.limit + 1)
+        .load(conn)
+}
+
 pub fn list(
     conn: &mut DbConn,
     organization_id: Option<&str>,

@@ -26,6 +26,41 @@ pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
     u::users.filter(u::email.eq(email)).first(conn).optional()
 }
 
+/// A page of accounts by creation, optionally only those in `visible_to.0` or with id
+/// `visible_to.1` (what a technician or operator may see).
+pub fn page(
+    conn: &mut DbConn,
+    organization_id: Option<&str>,
+    role: Option<&str>,
+    visible_to: Option<(&str, &str)>,
+    page: &crate::app::PageAt,
+) -> QueryResult<Vec<User>> {
+    let mut q = u::users.into_boxed();
+    if let Some(org) = organization_id {
+        q = q.filter(u::organization_id.eq(org.to_string()));
+    }
+    if let Some(r) = role {
+        q = q.filter(u::role.eq(r.to_string()));
+    }
+    if let Some((org, me)) = visible_to {
+        q = q.filter(
+            u::organization_id
+                .eq(org.to_string())
+                .or(u::id.eq(me.to_string())),
+        );
+    }
+    if let Some((at, id)) = page.after_time() {
+        q = q.filter(
+            u::created_at
+                .gt(at)
+                .or(u::created_at.eq(at).and(u::id.gt(id.to_string()))),
+        );
+    }
+    q.order((u::created_at.asc(), u::id.asc()))
+        .limit(page.limit + 1)
+        .load(conn)
+}
+
 pub fn list(
     conn: &mut DbConn,
     organization_id: Option<&str>,
