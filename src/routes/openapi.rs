@@ -132,7 +132,7 @@ pub struct ApiDoc;
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
     responses((status = 200, description = "This document")))]
 pub async fn spec(state: super::State) -> HttpResponse {
-    HttpResponse::Ok().json(document(&state.app.settings.sla.pause_reasons))
+    HttpResponse::Ok().json(document(&state.app.settings))
 }
 
 /// OpenAPI links from each creation (a 201 from `POST /x`) to every operation on
@@ -214,8 +214,11 @@ const IDEMPOTENCY_KEY_PATTERN: &str = r"^[\x21-\x7E]{1,255}$";
 /// decoders know. Both are said once, here, for every operation:
 /// - a body whose fields are all optional may be left out (it decodes as `{}`);
 /// - If-Match and Idempotency-Key have the one syntax their parsers accept;
-/// - a pause reason is one of this installation's `sla.pause_reasons`.
-pub fn document(pause_reasons: &[String]) -> serde_json::Value {
+/// - a pause reason is one of this installation's `sla.pause_reasons`;
+/// - a body may hold at most this installation's `http.max_body_bytes`.
+pub fn document(settings: &crate::config::Settings) -> serde_json::Value {
+    let pause_reasons = &settings.sla.pause_reasons;
+    let max_body = settings.http.max_body_bytes;
     use serde_json::{json, Value};
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
     let schemas = doc
@@ -242,6 +245,11 @@ pub fn document(pause_reasons: &[String]) -> serde_json::Value {
             .filter_map(|(path, item)| Some((path.clone(), item.as_object_mut()?)))
             .flat_map(|(path, item)| item.values_mut().map(move |op| (path.clone(), op)))
         {
+            if let Some(too_large) = op.pointer_mut("/responses/413") {
+                too_large["description"] = json!(format!(
+                    "The body is larger than {max_body} bytes (http.max_body_bytes)"
+                ));
+            }
             if let Some(body) = op.get_mut("requestBody") {
                 let optional = body
                     .pointer("/content/application~1json/schema")

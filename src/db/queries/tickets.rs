@@ -97,28 +97,49 @@ pub struct TicketFilter {
 
 type Boxed<'a> = crate::db::schema::tickets::BoxedQuery<'a, crate::db::MultiBackend>;
 
-/// The SQL form of `domain::scope::can_view`; the two must agree.
-fn scope_filter<'a>(q: Boxed<'a>, actor: &Actor) -> Boxed<'a> {
-    let me = actor.user_id.clone();
+/// One branch of `domain::scope::can_view` in SQL: the union of a role's branches is
+/// what the role may see (the two must agree). Each branch is a plain equality that an
+/// index on (column, created_at, id) walks in page order, where one OR over the columns
+/// would make the database collect and sort every visible row before the first page.
+enum Branch<'a> {
+    All,
+    Normal,
+    Org(&'a str),
+    Assignee(&'a str),
+    ReportedByNormal(&'a str),
+    Tier2,
+}
+
+fn branches(actor: &Actor) -> Vec<Branch<'_>> {
+    let me = actor.user_id.as_str();
     match actor.role {
-        Role::Technician => q.filter(
-            t::organization_id
-                .eq_any(actor.scope_orgs.clone())
-                .or(t::assignee_id.eq(me))
-                .or(t::reporter_organization_id
-                    .eq_any(actor.scope_orgs.clone())
-                    .and(t::classification.eq("normal"))),
-        ),
-        Role::Operator => q.filter(t::tier.eq(2).or(t::assignee_id.eq(me))),
-        Role::Supervisor | Role::Auditor => q,
-        Role::Coordinator | Role::Admin => q.filter(t::classification.eq("normal")),
+        Role::Technician => {
+            let mut b: Vec<Branch> = actor.scope_orgs.iter().map(|o| Branch::Org(o)).collect();
+            b.push(Branch::Assignee(me));
+            b.extend(actor.scope_orgs.iter().map(|o| Branch::ReportedByNormal(o)));
+            b
+        }
+        Role::Operator => vec![Branch::Tier2, Branch::Assignee(me)],
+        Role::Supervisor | Role::Auditor => vec![Branch::All],
+        Role::Coordinator | Role::Admin => vec![Branch::Normal],
     }
 }
 
-/// One page of the tickets `actor` may see, newest first; fetches `limit + 1` rows so the
-/// caller knows whether there is a next page.
-pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
-    let mut q = scope_filter(t::tickets.into_boxed(), actor);
+fn branch_filter<'a>(q: Boxed<'a>, b: &Branch<'_>) -> Boxed<'a> {
+    match *b {
+        Branch::All => q,
+        Branch::Normal => q.filter(t::classification.eq("normal")),
+        Branch::Org(o) => q.filter(t::organization_id.eq(o.to_string())),
+        Branch::Assignee(u) => q.filter(t::assignee_id.eq(u.to_string())),
+        Branch::ReportedByNormal(o) => q
+            .filter(t::reporter_organization_id.eq(o.to_string()))
+            .filter(t::classification.eq("normal")),
+        Branch::Tier2 => q.filter(t::tier.eq(2)),
+    }
+}
+
+/// The caller's filters, the same for every branch.
+fn filtered<'a>(mut q: Boxed<'a>, f: &TicketFilter) -> Boxed<'a> {
     if !f.status.is_empty() {
         q = q.filter(t::status.eq_any(f.status.clone()));
     }
@@ -160,8 +181,26 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
                 .or(t::created_at.eq(*at).and(t::id.lt(id.clone()))),
         );
     }
-    q.order((t::created_at.desc(), t::id.desc()))
-        .limit(f.limit + 1)
-        .select(Ticket::as_select())
-        .load(conn)
+    q
+}
+
+/// One page of the tickets `actor` may see, newest first; fetches `limit + 1` rows so the
+/// caller knows whether there is a next page. Each scope branch yields its own first
+/// `limit + 1` rows in page order; the page is the newest `limit + 1` of their union.
+pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
+    let want = usize::try_from(f.limit + 1).unwrap_or(0);
+    let mut rows: Vec<Ticket> = Vec::new();
+    for b in branches(actor) {
+        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f);
+        rows.extend(
+            q.order((t::created_at.desc(), t::id.desc()))
+                .limit(f.limit + 1)
+                .select(Ticket::as_select())
+                .load(conn)?,
+        );
+    }
+    rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    rows.dedup_by(|a, b| a.id == b.id);
+    rows.truncate(want);
+    Ok(rows)
 }

@@ -1,0 +1,367 @@
+//! The load generator: the real daemon under concurrent clients, against the raw commit
+//! rate of its own database in the same run.
+//!
+//! `cargo bench --bench load` (SQLite in a temp dir; BENCH_DATABASE_URL=postgres://user:pw@
+//! host/db for PostgreSQL: a scratch database is created beside it and dropped). Knobs:
+//! BENCH_CLIENTS (32), BENCH_SECONDS (10, per phase), BENCH_SYNC (SQLite's
+//! `database.sqlite_synchronous`, default the daemon's default).
+//!
+//! Phases, one after another, each printed with throughput and p50/p99:
+//! 1. raw: durable one-row INSERT transactions from BENCH_CLIENTS threads on the daemon's
+//!    own pool (so the same PRAGMAs or server settings): the database's commit limit;
+//! 2. create: BENCH_CLIENTS clients POST /tickets while 4 more GET tickets just made;
+//! 3. list: the first page of the ticket list for a technician, an operator and a
+//!    supervisor, plain and filtered, and a search.
+//!
+//! The ratios at the end are the acceptance figures of issue 12: creation against the raw
+//! rate, and GET p99 under the creation load.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use spbe_desk::clock::SystemClock;
+use spbe_desk::config::Settings;
+use spbe_desk::startup::{open_db, Application};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// p50 and p99 of some latencies, in milliseconds.
+fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    v.sort();
+    let at = |q: f64| {
+        let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+        v[i].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.99))
+}
+
+struct Scratch {
+    url: String,
+    pg_admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg_admin {
+            if let Ok(mut c) = diesel::PgConnection::establish(admin) {
+                let _ =
+                    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn scratch_database() -> Scratch {
+    match std::env::var("BENCH_DATABASE_URL") {
+        Ok(admin) if admin.starts_with("postgres") => {
+            let name = format!("spbe_load_{}", uuid::Uuid::new_v4().simple());
+            let mut c =
+                diesel::PgConnection::establish(&admin).expect("connect BENCH_DATABASE_URL");
+            c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create database");
+            let mut url = url::Url::parse(&admin).expect("BENCH_DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            Scratch {
+                url: url.to_string(),
+                pg_admin: Some((admin, name)),
+                _dir: None,
+            }
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("load.db").display());
+            Scratch {
+                url,
+                pg_admin: None,
+                _dir: Some(dir),
+            }
+        }
+    }
+}
+
+/// Raw limit: one-row INSERT transactions, each committed durably, from `clients` threads.
+fn raw_commits(db: &spbe_desk::db::Db, clients: usize, seconds: u64) -> (f64, f64, f64) {
+    {
+        let mut c = db.conn().expect("conn");
+        c.batch_execute("CREATE TABLE bench_raw (id TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            .expect("create bench_raw");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let lat = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (db, stop, lat) = (db.clone(), stop.clone(), lat.clone());
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                let mut conn = db.conn().expect("conn");
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let id = uuid::Uuid::new_v4().to_string();
+                    let ok = conn.transaction::<_, diesel::result::Error, _>(|c| {
+                        diesel::sql_query(format!(
+                            "INSERT INTO bench_raw (id, v) VALUES ('{id}', 'x')"
+                        ))
+                        .execute(c)
+                    });
+                    if ok.is_ok() {
+                        mine.push(t.elapsed());
+                    }
+                }
+                lat.lock().expect("lock").extend(mine);
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("raw thread");
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let lat = std::mem::take(&mut *lat.lock().expect("lock"));
+    let n = lat.len() as f64;
+    let (p50, p99) = percentiles(lat);
+    (n / elapsed, p50, p99)
+}
+
+fn ticket_body(n: usize) -> Value {
+    json!({
+        "title": format!("Printer di loket {n} tidak bisa mencetak"),
+        "description": "Antrian cetak macet sejak pagi.",
+        "kind": "incident",
+        "impact": "medium",
+        "urgency": "medium",
+        "reporter": {"name": "Budi Santoso", "email": "budi@makassarkota.go.id"}
+    })
+}
+
+#[actix_web::main]
+async fn main() {
+    let clients = env_usize("BENCH_CLIENTS", 32);
+    let seconds = env_usize("BENCH_SECONDS", 10) as u64;
+    let scratch = scratch_database();
+    let backend = if scratch.pg_admin.is_some() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    let mut overrides: Vec<(&str, &str)> = vec![
+        ("database.url", scratch.url.as_str()),
+        ("http.bind", "127.0.0.1:0"),
+        ("http.rate_limit", "off"),
+        ("http.rate_limit_per_address", "off"),
+        ("mail.poll_seconds", "0"),
+        ("reports.monthly", "false"),
+        ("log.level", "error"),
+    ];
+    let sync = std::env::var("BENCH_SYNC").unwrap_or_default();
+    if !sync.is_empty() {
+        overrides.push(("database.sqlite_synchronous", sync.as_str()));
+    }
+    let settings = Settings::defaults_with(&overrides).expect("settings");
+    let db = open_db(&settings).await.expect("open database");
+    let loader = spbe_desk::app::App::new(db.clone(), Arc::new(SystemClock), settings.clone())
+        .expect("service");
+    let tokens = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&loader))
+        .await
+        .expect("join")
+        .expect("demo city");
+    let token = |env: &str| {
+        tokens
+            .iter()
+            .find(|t| t.env == env)
+            .map(|t| t.token.clone())
+            .unwrap_or_else(|| panic!("no demo token {env}"))
+    };
+    let (tech, operator, supervisor) = (
+        token("TECH_DUKCAPIL"),
+        token("OPERATOR"),
+        token("SUPERVISOR"),
+    );
+
+    println!(
+        "spbe-desk load, {backend}, {clients} clients, {seconds} s a phase, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    // 1. The raw limit, before the daemon takes the machine.
+    let raw_db = db.clone();
+    let (raw_rate, raw_p50, raw_p99) =
+        tokio::task::spawn_blocking(move || raw_commits(&raw_db, clients, seconds))
+            .await
+            .expect("raw");
+    println!("raw one-row commits      {raw_rate:>9.0}/s   p50 {raw_p50:>7.2} ms   p99 {raw_p99:>7.2} ms");
+
+    let app = Application::build_with_db(settings, Arc::new(SystemClock), db).expect("build");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+
+    // 2. Creation at `clients`, with 4 readers of what was created.
+    let made: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut writers = Vec::new();
+    for _ in 0..clients {
+        let (client, base, tech, made, counter, errors) = (
+            client.clone(),
+            base.clone(),
+            tech.clone(),
+            made.clone(),
+            counter.clone(),
+            errors.clone(),
+        );
+        writers.push(actix_web::rt::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                let res = client
+                    .post(format!("{base}/api/v1/tickets"))
+                    .insert_header(("Authorization", format!("Bearer {tech}")))
+                    .send_json(&ticket_body(n))
+                    .await;
+                match res {
+                    Ok(mut r) if r.status().as_u16() == 201 => {
+                        lat.push(t.elapsed());
+                        if let Ok(v) = r.json::<Value>().limit(1 << 20).await {
+                            if let Some(id) = v["id"].as_str() {
+                                made.lock().expect("lock").push(id.to_string());
+                            }
+                        }
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut readers = Vec::new();
+    for r in 0..4usize {
+        let (client, base, tech, made) = (client.clone(), base.clone(), tech.clone(), made.clone());
+        readers.push(actix_web::rt::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = r;
+            while Instant::now() < deadline {
+                let id = {
+                    let m = made.lock().expect("lock");
+                    if m.is_empty() {
+                        None
+                    } else {
+                        Some(m[i % m.len()].clone())
+                    }
+                };
+                i += 7;
+                let Some(id) = id else {
+                    actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                };
+                let t = Instant::now();
+                if let Ok(mut r) = client
+                    .get(format!("{base}/api/v1/tickets/{id}"))
+                    .insert_header(("Authorization", format!("Bearer {tech}")))
+                    .send()
+                    .await
+                {
+                    if r.status().as_u16() == 200 && r.body().await.is_ok() {
+                        lat.push(t.elapsed());
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut create_lat = Vec::new();
+    for w in writers {
+        create_lat.extend(w.await.expect("writer"));
+    }
+    let mut get_lat = Vec::new();
+    for r in readers {
+        get_lat.extend(r.await.expect("reader"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let created = create_lat.len();
+    let create_rate = created as f64 / elapsed;
+    let (c50, c99) = percentiles(create_lat);
+    let get_n = get_lat.len();
+    let (g50, g99) = percentiles(get_lat);
+    println!("POST /tickets            {create_rate:>9.0}/s   p50 {c50:>7.2} ms   p99 {c99:>7.2} ms   ({created} created, {} failed)",
+        errors.load(Ordering::Relaxed));
+    println!(
+        "GET /tickets/{{id}} (load) {:>9.0}/s   p50 {g50:>7.2} ms   p99 {g99:>7.2} ms",
+        get_n as f64 / elapsed
+    );
+
+    // 3. First pages of the list, by role, plain, filtered and searched.
+    for (who, tok) in [
+        ("technician", &tech),
+        ("operator", &operator),
+        ("supervisor", &supervisor),
+    ] {
+        for query in [
+            "",
+            "&status=new,in_progress&priority=medium",
+            "&q=loket%2012",
+        ] {
+            let mut lat = Vec::new();
+            let until = Instant::now() + Duration::from_secs(seconds.min(3));
+            while Instant::now() < until {
+                let t = Instant::now();
+                if let Ok(mut r) = client
+                    .get(format!("{base}/api/v1/tickets?limit=50{query}"))
+                    .insert_header(("Authorization", format!("Bearer {tok}")))
+                    .send()
+                    .await
+                {
+                    if r.status().as_u16() == 200 && r.body().limit(8 << 20).await.is_ok() {
+                        lat.push(t.elapsed());
+                    }
+                }
+            }
+            let (p50, p99) = percentiles(lat);
+            let label = format!(
+                "list {who}{}",
+                if query.is_empty() {
+                    ""
+                } else if query.contains("q=") {
+                    " search"
+                } else {
+                    " filtered"
+                }
+            );
+            println!(
+                "{label:<24} {:>10}   p50 {p50:>7.2} ms   p99 {p99:>7.2} ms",
+                ""
+            );
+        }
+    }
+
+    println!();
+    println!(
+        "creation / raw commits: {:.1}% (target >= 50%)",
+        100.0 * create_rate / raw_rate
+    );
+    println!("GET p99 under creation load: {g99:.2} ms (target < 10 ms)");
+}
