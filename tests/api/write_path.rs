@@ -370,24 +370,33 @@ async fn clients_and_two_schedulers_record_every_sla_event_exactly_once() {
     }
     // No acknowledged write was lost.
     for id in &ids {
-        let (_, listed) = client
-            .send(
-                "GET",
-                &format!("/api/v1/tickets/{id}/comments"),
-                &client.tech,
-                Value::Null,
-                None,
-            )
-            .await;
-        let listed: Vec<&str> = listed["items"]
-            .as_array()
-            .expect("comments")
-            .iter()
-            .filter_map(|c| c["id"].as_str())
-            .collect();
+        let mut listed: Vec<String> = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (_, page) = client
+                .send(
+                    "GET",
+                    &format!("/api/v1/tickets/{id}/comments?limit=200{cursor}"),
+                    &client.tech,
+                    Value::Null,
+                    None,
+                )
+                .await;
+            listed.extend(
+                page["items"]
+                    .as_array()
+                    .expect("comments")
+                    .iter()
+                    .filter_map(|c| c["id"].as_str().map(str::to_string)),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
         for cid in seen.comments.get(id).into_iter().flatten() {
             assert!(
-                listed.contains(&cid.as_str()),
+                listed.contains(cid),
                 "comment {cid} on {id} was acknowledged but is gone"
             );
         }
