@@ -34,6 +34,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl DbConn {
+    /// The backend this connection talks to, for the few queries that differ.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Sqlite(_) => Backend::Sqlite,
+            DbConn::Pg(_) => Backend::Postgres,
+        }
+    }
+}
+
 /// Where the database is, decided from the URL scheme only. A mistyped scheme is an error,
 /// never a silently created SQLite file (diesel's derived `establish` would try SQLite last
 /// and accept any string as a path).

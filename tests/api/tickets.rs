@@ -370,3 +370,63 @@ async fn comments_are_listed_and_public_ones_count_as_first_response() {
         .unwrap_or_default();
     assert_eq!(bodies, ["catatan internal", "Kami sedang menangani"]);
 }
+
+/// `q` finds a text anywhere in title, description or number, whatever its case, follows
+/// edits, takes quotes and wildcards literally, and works for texts too short to index.
+#[actix_web::test]
+async fn search_finds_substrings_follows_edits_and_takes_text_literally() {
+    let app = spawn_app().await;
+    let a = app
+        .create_ticket(
+            "TECH_DUKCAPIL",
+            json!({"title": "Server SIAK lambat", "description": "Antrian \"cetak\" 100% macet"}),
+        )
+        .await;
+    let b = app
+        .create_ticket("TECH_DUKCAPIL", json!({"title": "Jaringan putus di loket"}))
+        .await;
+    let numbers = |v: serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t["number"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let search = |q: &str| {
+        let q = q.to_string();
+        let app = &app;
+        async move {
+            numbers(
+                app.get(&format!("/api/v1/tickets?q={q}"), "SUPERVISOR")
+                    .await
+                    .expect(200),
+            )
+        }
+    };
+    let (na, nb) = (
+        a["number"].as_str().expect("number").to_string(),
+        b["number"].as_str().expect("number").to_string(),
+    );
+    assert_eq!(search("siak").await, [na.as_str()]);
+    assert_eq!(search("RVER%20SI").await, [na.as_str()]);
+    assert_eq!(search("%22cetak%22").await, [na.as_str()]);
+    assert_eq!(search("100%25").await, [na.as_str()]);
+    assert_eq!(search("LOKET").await, [nb.as_str()]);
+    assert_eq!(search("lo").await, [nb.as_str()]);
+    assert_eq!(search(&na).await, [na.as_str()]);
+    assert!(search("tidak%20ada").await.is_empty());
+    // An edited title is found by its new words only.
+    let id = b["id"].as_str().expect("id");
+    app.patch(
+        &format!("/api/v1/tickets/{id}"),
+        "TECH_DUKCAPIL",
+        json!({"version": 1, "title": "Jaringan pulih kembali"}),
+    )
+    .await
+    .expect(200);
+    assert!(search("putus").await.is_empty());
+    assert_eq!(search("pulih").await, [nb.as_str()]);
+}

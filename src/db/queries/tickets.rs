@@ -5,7 +5,10 @@ use super::{like_contains, lower};
 use crate::db::models::{NewTicket, Ticket, TicketChangeset};
 use crate::db::schema::ticket_counters::dsl as counters;
 use crate::db::schema::tickets::dsl as t;
-use crate::db::{is_unique_violation, DbConn};
+use diesel::dsl::sql;
+use diesel::sql_types::{Bool, Text};
+
+use crate::db::{is_unique_violation, Backend, DbConn};
 use crate::domain::scope::Actor;
 use crate::domain::Role;
 
@@ -139,7 +142,7 @@ fn branch_filter<'a>(q: Boxed<'a>, b: &Branch<'_>) -> Boxed<'a> {
 }
 
 /// The caller's filters, the same for every branch.
-fn filtered<'a>(mut q: Boxed<'a>, f: &TicketFilter) -> Boxed<'a> {
+fn filtered<'a>(mut q: Boxed<'a>, f: &TicketFilter, backend: Backend) -> Boxed<'a> {
     if !f.status.is_empty() {
         q = q.filter(t::status.eq_any(f.status.clone()));
     }
@@ -164,7 +167,22 @@ fn filtered<'a>(mut q: Boxed<'a>, f: &TicketFilter) -> Boxed<'a> {
     if let Some(b) = f.breached {
         q = q.filter(t::sla_breached.eq(b));
     }
-    if let Some(text) = &f.q {
+    if let Some(text) =
+        f.q.as_deref()
+            .filter(|t| backend == Backend::Sqlite && t.chars().count() >= 3)
+    {
+        // The FTS5 trigram index (migration ticket_search): a quoted phrase matches any
+        // substring of title, description or number, case-insensitively. PostgreSQL
+        // answers the LIKEs below from its trigram indexes; shorter texts have no trigram.
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        q = q.filter(
+            sql::<Bool>(
+                "tickets.rowid IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
+            )
+            .bind::<Text, _>(phrase)
+            .sql(")"),
+        );
+    } else if let Some(text) = &f.q {
         let pat = like_contains(text);
         q = q.filter(
             lower(t::title)
@@ -189,9 +207,10 @@ fn filtered<'a>(mut q: Boxed<'a>, f: &TicketFilter) -> Boxed<'a> {
 /// `limit + 1` rows in page order; the page is the newest `limit + 1` of their union.
 pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
     let want = usize::try_from(f.limit + 1).unwrap_or(0);
+    let backend = conn.backend();
     let mut rows: Vec<Ticket> = Vec::new();
     for b in branches(actor) {
-        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f);
+        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f, backend);
         rows.extend(
             q.order((t::created_at.desc(), t::id.desc()))
                 .limit(f.limit + 1)
