@@ -39,16 +39,7 @@ pub fn page(
     criticality: Option<&str>,
     page: &crate::app::PageAt,
 ) -> QueryResult<Vec<Service>> {
-    let mut q = s::services.into_boxed();
-    if let Some(c) = code {
-        q = q.filter(s::code.eq(c.to_string()));
-    }
-    if let Some(org) = organization_id {
-        q = q.filter(s::organization_id.eq(org.to_string()));
-    }
-    if let Some(c) = criticality {
-        q = q.filter(s::criticality.eq(c.to_string()));
-    }
+    let mut q = filtered(organization_id, code, criticality);
     if let Some((at, id)) = page.after_time() {
         q = q.filter(
             s::created_at
@@ -67,6 +58,16 @@ pub fn list(
     code: Option<&str>,
     criticality: Option<&str>,
 ) -> QueryResult<Vec<Service>> {
+    filtered(organization_id, code, criticality)
+        .order(s::code.asc())
+        .load(conn)
+}
+
+fn filtered<'a>(
+    organization_id: Option<&str>,
+    code: Option<&str>,
+    criticality: Option<&str>,
+) -> crate::db::schema::services::BoxedQuery<'a, crate::db::MultiBackend> {
     let mut q = s::services.into_boxed();
     if let Some(c) = code {
         q = q.filter(s::code.eq(c.to_string()));
@@ -77,7 +78,7 @@ pub fn list(
     if let Some(c) = criticality {
         q = q.filter(s::criticality.eq(c.to_string()));
     }
-    q.order(s::code.asc()).load(conn)
+    q
 }
 
 pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Service>> {

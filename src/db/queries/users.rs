@@ -35,13 +35,7 @@ pub fn page(
     visible_to: Option<(&str, &str)>,
     page: &crate::app::PageAt,
 ) -> QueryResult<Vec<User>> {
-    let mut q = u::users.into_boxed();
-    if let Some(org) = organization_id {
-        q = q.filter(u::organization_id.eq(org.to_string()));
-    }
-    if let Some(r) = role {
-        q = q.filter(u::role.eq(r.to_string()));
-    }
+    let mut q = filtered(organization_id, role);
     if let Some((org, me)) = visible_to {
         q = q.filter(
             u::organization_id
@@ -66,6 +60,15 @@ pub fn list(
     organization_id: Option<&str>,
     role: Option<&str>,
 ) -> QueryResult<Vec<User>> {
+    filtered(organization_id, role)
+        .order((u::name.asc(), u::id.asc()))
+        .load(conn)
+}
+
+fn filtered<'a>(
+    organization_id: Option<&str>,
+    role: Option<&str>,
+) -> crate::db::schema::users::BoxedQuery<'a, crate::db::MultiBackend> {
     let mut q = u::users.into_boxed();
     if let Some(org) = organization_id {
         q = q.filter(u::organization_id.eq(org.to_string()));
@@ -73,5 +76,5 @@ pub fn list(
     if let Some(r) = role {
         q = q.filter(u::role.eq(r.to_string()));
     }
-    q.order((u::name.asc(), u::id.asc())).load(conn)
+    q
 }
