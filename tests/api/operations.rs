@@ -93,6 +93,43 @@ async fn openapi_describes_every_route() {
             "unresolvable reference {r}"
         );
     }
+    // Every link names an operation that exists, and a created ticket leads to its page.
+    let created = &spec["paths"]["/api/v1/tickets"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        created["get_id"]["operationRef"],
+        "#/paths/~1api~1v1~1tickets~1{id}/get"
+    );
+    let mut links = 0;
+    for item in spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
+            for link in op["responses"]["201"]["links"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+            {
+                let target = link["operationRef"]
+                    .as_str()
+                    .and_then(|r| r.strip_prefix('#'))
+                    .and_then(|p| spec.pointer(p));
+                assert!(target.is_some_and(Value::is_object), "dangling link {link}");
+                links += 1;
+            }
+        }
+    }
+    assert!(links >= 20, "only {links} links");
+    // Query parameters are never null, and the pause reasons are this installation's.
+    let users = &spec["paths"]["/api/v1/users"]["get"]["parameters"];
+    assert!(users.as_array().is_some_and(|ps| ps
+        .iter()
+        .all(|p| p["in"] == "query" && !p["schema"].to_string().contains("null"))));
+    assert_eq!(
+        spec["components"]["schemas"]["PauseBody"]["properties"]["reason"]["enum"],
+        serde_json::json!(app.state.app.settings.sla.pause_reasons)
+    );
     for p in [
         "/api/v1/reports/monthly/{month}",
         "/api/v1/services/{id}/sanctions",
