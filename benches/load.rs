@@ -4,7 +4,8 @@
 //! `cargo bench --bench load` (SQLite in a temp dir; BENCH_DATABASE_URL=postgres://user:pw@
 //! host/db for PostgreSQL: a scratch database is created beside it and dropped). Knobs:
 //! BENCH_CLIENTS (32), BENCH_SECONDS (10, per phase), BENCH_SYNC (SQLite's
-//! `database.sqlite_synchronous`, default the daemon's default).
+//! `database.sqlite_synchronous`, default the daemon's default), BENCH_POOL
+//! (`database.pool_size`, default the daemon's default).
 //!
 //! Phases, one after another, each printed with throughput and p50/p99:
 //! 1. raw: durable one-row INSERT transactions on the daemon's own pool (so the same
@@ -175,6 +176,10 @@ async fn main() {
     let sync = std::env::var("BENCH_SYNC").unwrap_or_default();
     if !sync.is_empty() {
         overrides.push(("database.sqlite_synchronous", sync.as_str()));
+    }
+    let pool = std::env::var("BENCH_POOL").unwrap_or_default();
+    if !pool.is_empty() {
+        overrides.push(("database.pool_size", pool.as_str()));
     }
     let settings = Settings::defaults_with(&overrides).expect("settings");
     let db = open_db(&settings).await.expect("open database");
