@@ -157,6 +157,9 @@ impl From<DbError> for AppError {
             DbError::Pool(_) => {
                 AppError::Busy("the database is not reachable; try again shortly".into())
             }
+            DbError::WriteSlots(_) => {
+                AppError::Busy("too many changes at once; try again shortly".into())
+            }
             DbError::Query(q) => q.into(),
         }
     }

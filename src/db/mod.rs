@@ -216,6 +216,46 @@ pub struct Db {
     down: Arc<AtomicBool>,
     /// How long a check-out may wait for a connection while the database answers.
     timeout: Duration,
+    /// PostgreSQL: how many write transactions may hold connections at once, so that a
+    /// quarter of the pool always serves reads (SQLite's writers queue on `write_lock`
+    /// without holding connections already).
+    write_slots: Option<Arc<Slots>>,
+}
+
+/// A counting semaphore for blocking threads.
+struct Slots {
+    free: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl Slots {
+    /// Takes a slot, waiting up to `timeout`; None if none came free.
+    fn take(self: &Arc<Self>, timeout: Duration) -> Option<SlotGuard> {
+        let deadline = Instant::now() + timeout;
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            free = self
+                .freed
+                .wait_timeout(free, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        *free -= 1;
+        Some(SlotGuard(self.clone()))
+    }
+}
+
+struct SlotGuard(Arc<Slots>);
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 /// While the database is down, a check-out gives up after this long instead of the whole
@@ -229,6 +269,8 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error(transparent)]
     Query(#[from] DieselError),
+    #[error("every write slot stayed busy for {0:?}")]
+    WriteSlots(Duration),
 }
 
 impl Db {
@@ -266,6 +308,12 @@ impl Db {
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
             down,
             timeout,
+            write_slots: (backend == Backend::Postgres && pool_size >= 4).then(|| {
+                Arc::new(Slots {
+                    free: Mutex::new(pool_size as usize * 3 / 4),
+                    freed: std::sync::Condvar::new(),
+                })
+            }),
         })
     }
 
@@ -326,6 +374,14 @@ impl Db {
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
+        let _slot = match &self.write_slots {
+            Some(slots) => Some(
+                slots
+                    .take(self.timeout)
+                    .ok_or(DbError::WriteSlots(self.timeout))?,
+            ),
+            None => None,
+        };
         let mut conn = self.conn()?;
         let sqlite = self.backend == Backend::Sqlite;
         (*conn).transaction(|c| {
@@ -488,3 +544,6 @@ impl Db {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod slots_tests;
