@@ -269,6 +269,32 @@ pub(crate) fn issue_token(
     tokens::insert(conn, &tok)?;
     // Issued for someone else: the auditor sees who could act as whom (Makassar Ps 46(2)).
     let for_someone_else = actor_id.is_some_and(|a| a != user_id);
+    token_event(
+        conn,
+        actor_id,
+        user_id,
+        "token_created",
+        json!({
+            "token_id": tok.id,
+            "label": label,
+            "issued_by": actor_id,
+            "for_another_user": for_someone_else,
+            "expires_at": expires_at,
+        }),
+        now,
+    )?;
+    Ok((tok, secret))
+}
+
+/// An event on a user's audit trail about one of their tokens.
+fn token_event(
+    conn: &mut DbConn,
+    actor_id: Option<&str>,
+    user_id: &str,
+    action: &str,
+    data: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     audit::record(
         conn,
         audit::Record {
@@ -277,18 +303,12 @@ pub(crate) fn issue_token(
             entity_type: "user",
             entity_id: user_id,
             ticket_id: None,
-            action: "token_created",
+            action,
             changes: &Changes::new(),
-            data: json!({
-                "token_id": tok.id,
-                "label": label,
-                "issued_by": actor_id,
-                "for_another_user": for_someone_else,
-                "expires_at": expires_at,
-            }),
+            data,
         },
     )?;
-    Ok((tok, secret))
+    Ok(())
 }
 
 /// Saves `after` with an audit event of what differs from `before`; false when nothing did.
@@ -615,18 +635,13 @@ impl App {
                 lifetime.map(|l| now + l),
                 now,
             )?;
-            audit::record(
+            token_event(
                 conn,
-                audit::Record {
-                    at: now,
-                    actor_id: Some(&actor.user_id),
-                    entity_type: "user",
-                    entity_id: user_id,
-                    ticket_id: None,
-                    action: "token_rotated",
-                    changes: &Changes::new(),
-                    data: json!({ "old_token_id": old.id, "new_token_id": new.id }),
-                },
+                Some(&actor.user_id),
+                user_id,
+                "token_rotated",
+                json!({ "old_token_id": old.id, "new_token_id": new.id }),
+                now,
             )?;
             Ok((new, secret))
         })
@@ -666,18 +681,13 @@ impl App {
             match tokens::get(conn, token_id)? {
                 Some(t) if t.user_id == user_id => {
                     if tokens::revoke(conn, token_id, now.naive_utc())? == 1 {
-                        audit::record(
+                        token_event(
                             conn,
-                            audit::Record {
-                                at: now,
-                                actor_id: Some(&actor.user_id),
-                                entity_type: "user",
-                                entity_id: user_id,
-                                ticket_id: None,
-                                action: "token_revoked",
-                                changes: &Changes::new(),
-                                data: json!({ "token_id": token_id }),
-                            },
+                            Some(&actor.user_id),
+                            user_id,
+                            "token_revoked",
+                            json!({ "token_id": token_id }),
+                            now,
                         )?;
                     }
                     Ok(())
