@@ -1,12 +1,13 @@
 //! The SLA scheduler. Every `scheduler.tick_seconds` it reads the tickets whose
 //! `sla_next_at` has passed (an index range scan: the cost follows the number of due
-//! tickets, not the number of open ones), claims each with a lease, and in one transaction
-//! per ticket records warnings and breaches, escalates Tier 1 tickets whose window ran out,
-//! and ends pauses that outlived their limit.
+//! tickets, not the number of open ones), claims each, and records warnings and breaches,
+//! escalates Tier 1 tickets whose window ran out, and ends pauses that outlived their limit.
+//! A batch of due tickets (`scheduler.batch_size`) shares one transaction and so one
+//! durable commit, each ticket in a savepoint of its own (`App::sla_pass_batch`).
 //!
 //! Exactly-once: the claim (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE of
 //! the lease on SQLite; see `db::claim_due_ticket`) is made in the same transaction that
-//! does the work through the ticket write path (`App::sla_pass`) and moves `sla_next_at`
+//! does the work through the ticket write path and moves `sla_next_at`
 //! on, so only one daemon can win it, and a crash rolls claim and work back together. Every
 //! effect is guarded by state under the ticket's row lock (a breach is recorded only where
 //! none is, escalation only from Tier 1) and by the database: the SLA ledger takes each
@@ -57,11 +58,28 @@ pub fn tick(app: &App, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickRe
         if ids.is_empty() {
             return Ok(report);
         }
-        for id in ids {
-            seen.insert(id.clone());
-            // Claim and work in one transaction, through the ticket write path: a crash
-            // rolls both back, and another daemon skips the ticket while this one holds it.
-            match app.sla_pass(&id, owner, now, lease_until) {
+        seen.extend(ids.iter().cloned());
+        // One transaction per batch; a batch that fails as a whole (retries spent) is
+        // worked one ticket per transaction, so one bad ticket never holds up the rest.
+        let results = match app.sla_pass_batch(&ids, owner, now, lease_until) {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::warn!(error = %e, tickets = ids.len(), "SLA batch failed; working its tickets one by one");
+                ids.iter()
+                    .map(|id| {
+                        let r = app.sla_pass(id, owner, now, lease_until);
+                        if r.is_err() {
+                            if let Err(e) = app.sla_hold(id, owner, now, lease_until) {
+                                tracing::warn!(ticket = %id, error = %e, "could not hold the failed ticket");
+                            }
+                        }
+                        r
+                    })
+                    .collect()
+            }
+        };
+        for (id, result) in ids.iter().zip(results) {
+            match result {
                 Ok(Some(pass)) => {
                     report.processed += 1;
                     report.changed += usize::from(pass.changed);
@@ -71,9 +89,6 @@ pub fn tick(app: &App, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickRe
                 Err(e) => {
                     report.failed += 1;
                     tracing::warn!(ticket = %id, error = %e, "SLA processing failed; retrying after the lease");
-                    if let Err(e) = app.sla_hold(&id, owner, now, lease_until) {
-                        tracing::warn!(ticket = %id, error = %e, "could not hold the failed ticket");
-                    }
                 }
             }
         }

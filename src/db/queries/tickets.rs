@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{like_contains, lower};
-use crate::db::models::{NewTicket, Ticket, TicketChangeset};
+use crate::db::models::{NewTicket, Ticket, TicketChangeset, TicketDelta};
 use crate::db::schema::ticket_counters::dsl as counters;
 use crate::db::schema::tickets::dsl as t;
 use diesel::dsl::sql;
@@ -32,6 +32,22 @@ pub fn update_versioned(
             .filter(t::version.eq(expected_version)),
     )
     .set(ticket)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Saves what changed between `before` and `after` if the row is still at `before`'s
+/// version; false if someone else changed the ticket first (the caller answers 409).
+pub fn save_changes(conn: &mut DbConn, before: &Ticket, after: &Ticket) -> QueryResult<bool> {
+    let Some(delta) = TicketDelta::between(before, after) else {
+        return Ok(true);
+    };
+    let n = diesel::update(
+        t::tickets
+            .filter(t::id.eq(&before.id))
+            .filter(t::version.eq(before.version)),
+    )
+    .set(&delta)
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -1,0 +1,3 @@
+-- SQLite only (its search index is kept by triggers); PostgreSQL's trigram indexes are
+-- ordinary expression indexes. Kept so both backends have the same migration names.
+SELECT 1;
