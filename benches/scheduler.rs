@@ -126,11 +126,10 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
                 anonymised_at: None,
             };
             engine::pin(&mut t, &ctx);
-            tickets::insert(conn, &t)?;
             // Started in the past and evaluated then: due now.
-            let before = t.clone();
-            engine::sync(conn, env, None, &mut t, reported)?;
-            tickets::update_versioned(conn, &t, before.version)?;
+            let synced = engine::sync(conn, env, None, &mut t, reported)?;
+            tickets::insert(conn, &t)?;
+            synced.writes.save(conn)?;
         }
         Ok(())
     })

@@ -230,12 +230,13 @@ pub fn load_targets(
     Ok((TicketTargets { targets }, rows))
 }
 
-/// What `sync` did: the automatic changes to record, and the targets as they now stand (so
-/// the caller can answer without reading them back).
+/// What `sync` did: the automatic changes to record, the targets as they now stand (so
+/// the caller can answer without reading them back), and the rows to write.
 #[derive(Debug, Default)]
 pub struct Synced {
     pub system: Vec<SystemEvent>,
     pub sla: Option<SlaState>,
+    pub writes: SlaWrites,
 }
 
 /// An automatic change `sync` made, for the audit trail (actor: the daemon).
@@ -253,8 +254,8 @@ fn ticket_json(t: &Ticket) -> AppResult<serde_json::Value> {
 /// Brings the SLA of `after` up to date with what changed since `before` (None for a new
 /// ticket) and with the time `now`: moves target clocks, records warnings and breaches,
 /// escalates a ticket whose Tier 1 window ran out, resumes a pause that exceeded its limit,
-/// and sets `sla_breached` and `sla_next_at`. Writes targets and ledger; the caller saves
-/// the ticket row and the audit events.
+/// and sets `sla_breached` and `sla_next_at`. Writes nothing: the caller saves the ticket
+/// row, then `Synced::writes` (targets and ledger), then the audit events.
 pub fn sync(
     conn: &mut DbConn,
     env: &Env,
@@ -409,15 +410,18 @@ pub fn sync(
         .map(|t| t.naive_utc());
 
     // Targets: update rows that changed, insert new ones.
+    let mut writes = SlaWrites::default();
     for (i, x) in tt.targets.iter().enumerate() {
         match rows.get(i) {
             Some(old) => {
                 let new = to_row(old.id.clone(), &after.id, x, &ctx.calendar)?;
                 if new != *old {
-                    q::update_target(conn, &new)?;
+                    writes.changed_targets.push(new);
                 }
             }
-            None => q::insert_target(conn, &to_row(new_id(), &after.id, x, &ctx.calendar)?)?,
+            None => writes
+                .new_targets
+                .push(to_row(new_id(), &after.id, x, &ctx.calendar)?),
         }
     }
     let pause_reason = after.pending_reason.clone();
@@ -429,24 +433,21 @@ pub fn sync(
                 e.reason = Some(format!("pending: {r}"));
             }
         }
-        q::insert_event(
-            conn,
-            &NewSlaEvent {
-                id: new_id(),
-                ticket_id: after.id.clone(),
-                target: e.target.as_str().into(),
-                tier: i32::from(e.target.tier()),
-                kind: e.kind.as_str().into(),
-                at: e.at.naive_utc(),
-                reason: e.reason,
-                policy_id: ctx.policy_id.clone(),
-                policy_version: ctx.policy_version,
-                calendar_id: ctx.calendar_id.clone(),
-                calendar_version: ctx.calendar_version,
-                data: "{}".into(),
-                recorded_at: now.naive_utc(),
-            },
-        )?;
+        writes.ledger.push(NewSlaEvent {
+            id: new_id(),
+            ticket_id: after.id.clone(),
+            target: e.target.as_str().into(),
+            tier: i32::from(e.target.tier()),
+            kind: e.kind.as_str().into(),
+            at: e.at.naive_utc(),
+            reason: e.reason,
+            policy_id: ctx.policy_id.clone(),
+            policy_version: ctx.policy_version,
+            calendar_id: ctx.calendar_id.clone(),
+            calendar_version: ctx.calendar_version,
+            data: "{}".into(),
+            recorded_at: now.naive_utc(),
+        });
     }
     Ok(Synced {
         system,
@@ -454,7 +455,30 @@ pub fn sync(
             targets: tt,
             context: ctx,
         }),
+        writes,
     })
+}
+
+/// The target rows and ledger entries a `sync` computed, written by `SlaWrites::save` once
+/// the ticket row exists (a new ticket is inserted after its first sync, whole).
+#[derive(Debug, Default)]
+pub struct SlaWrites {
+    pub new_targets: Vec<TargetRow>,
+    pub changed_targets: Vec<TargetRow>,
+    pub ledger: Vec<NewSlaEvent>,
+}
+
+impl SlaWrites {
+    /// Writes them in the caller's transaction: new targets and the ledger in one
+    /// multi-row INSERT each.
+    pub fn save(&self, conn: &mut DbConn) -> AppResult<()> {
+        for row in &self.changed_targets {
+            q::update_target(conn, row)?;
+        }
+        q::insert_targets(conn, &self.new_targets)?;
+        q::insert_events(conn, &self.ledger)?;
+        Ok(())
+    }
 }
 
 fn escalated_entry(at: DateTime<Utc>, mode: &str) -> LedgerEntry {

@@ -408,6 +408,39 @@ impl Db {
     }
 }
 
+/// Rows per multi-row INSERT: well under SQLite's limit of 32,766 bound parameters for the
+/// widest row written in bulk (the outbox, 20 columns).
+pub const INSERT_CHUNK: usize = 500;
+
+/// Inserts `rows` into `table` with multi-row INSERT statements, in the caller's
+/// transaction, and returns the number of rows. diesel's batch insert does not pass through
+/// the `MultiConnection`, so each backend builds its own statement here.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let conn: &mut $crate::db::DbConn = $conn;
+        let rows = $rows;
+        let mut inserted: diesel::QueryResult<usize> = Ok(0);
+        for chunk in rows.chunks($crate::db::INSERT_CHUNK) {
+            let n = match &mut *conn {
+                $crate::db::DbConn::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)
+                }
+                $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values(chunk).execute(c),
+            };
+            inserted = match (inserted, n) {
+                (Ok(a), Ok(b)) => Ok(a + b),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            if inserted.is_err() {
+                break;
+            }
+        }
+        inserted
+    }};
+}
+
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,

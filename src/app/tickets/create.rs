@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::{record_system, save_synced, scope_of, TicketView};
+use super::{record_system, scope_of, TicketView};
 use crate::app::notify::Happened;
 use crate::app::sla;
 use crate::app::{new_id, record, App, AppError, AppResult};
@@ -329,7 +329,16 @@ impl App {
         {
             sla::pin(&mut ticket, &ctx);
         }
+        // The SLA clocks start before the row is written, so the ticket is inserted once,
+        // whole. A ticket back-dated past its Tier 1 window escalates here; its "created"
+        // event still shows it as it was created, and the escalation follows it.
+        let created = ticket.clone();
+        let synced = sla::sync(conn, &self.sla, None, &mut ticket, now)?;
+        if record::ticket(&ticket) != record::ticket(&created) {
+            ticket.version = created.version + 1;
+        }
         tickets::insert(conn, &ticket)?;
+        synced.writes.save(conn)?;
         if let Some((key, hash)) = idempotency {
             idempotency::insert(
                 conn,
@@ -344,7 +353,7 @@ impl App {
         }
         let changes = Changes::diff(
             &Value::Null,
-            &record::ticket(&ticket),
+            &record::ticket(&created),
             record::TICKET_IGNORED,
         );
         let created_id = audit::record(
@@ -360,10 +369,6 @@ impl App {
                 data: json!({ "idempotency_key": idempotency.map(|(k, _)| k) }),
             },
         )?;
-        // Starts the SLA clocks; a ticket back-dated past its Tier 1 window escalates here.
-        let created = ticket.clone();
-        let synced = sla::sync(conn, &self.sla, None, &mut ticket, now)?;
-        save_synced(conn, &created, &mut ticket, false, now)?;
         let mut happened: Vec<Happened> = Happened::from_audit("created", created_id, json!({}))
             .into_iter()
             .collect();

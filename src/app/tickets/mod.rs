@@ -181,6 +181,7 @@ impl App {
             matches!(applied, Applied::Action { .. }),
             now,
         )?;
+        synced.writes.save(conn)?;
         let mut happened = Vec::new();
         let actor = match by {
             By::User(a) => Some(a),
@@ -311,7 +312,7 @@ pub(super) fn save_synced(
         after.updated_at = now.naive_utc();
     }
     // The row is locked (or new), so the version cannot have moved; the check stays as a guard.
-    if after != before && !tickets::update_versioned(conn, after, before.version)? {
+    if !tickets::save_changes(conn, before, after)? {
         return Err(AppError::Conflict(
             "the ticket was changed by someone else meanwhile; reload and retry".into(),
         ));

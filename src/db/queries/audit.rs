@@ -185,13 +185,7 @@ fn seal_personal(
         });
         personal::reference(&digest)
     });
-    // One statement per row: diesel's batch insert does not reach a MultiConnection.
-    for row in &sealed {
-        diesel::insert_into(crate::db::schema::personal_data::table)
-            .values(row)
-            .execute(conn)?;
-    }
-    Ok(())
+    crate::insert_rows!(conn, crate::db::schema::personal_data::table, &sealed).map(|_| ())
 }
 
 /// The personal values of one ticket, by digest: the value, or None once erased.

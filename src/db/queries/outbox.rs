@@ -24,10 +24,7 @@ pub fn exists(conn: &mut DbConn, source_id: &str, recipient: &str) -> QueryResul
 }
 
 pub fn insert(conn: &mut DbConn, rows: &[OutboxRow]) -> QueryResult<()> {
-    for r in rows {
-        diesel::insert_into(o::outbox).values(r).execute(conn)?;
-    }
-    Ok(())
+    crate::insert_rows!(conn, o::outbox, rows).map(|_| ())
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {

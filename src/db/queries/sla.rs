@@ -167,11 +167,8 @@ pub fn targets_of_many(conn: &mut DbConn, ticket_ids: &[String]) -> QueryResult<
         .load(conn)
 }
 
-pub fn insert_target(conn: &mut DbConn, row: &TargetRow) -> QueryResult<()> {
-    diesel::insert_into(st::sla_targets)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+pub fn insert_targets(conn: &mut DbConn, rows: &[TargetRow]) -> QueryResult<()> {
+    crate::insert_rows!(conn, st::sla_targets, rows).map(|_| ())
 }
 
 pub fn update_target(conn: &mut DbConn, row: &TargetRow) -> QueryResult<()> {
@@ -181,11 +178,8 @@ pub fn update_target(conn: &mut DbConn, row: &TargetRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn insert_event(conn: &mut DbConn, row: &NewSlaEvent) -> QueryResult<()> {
-    diesel::insert_into(ev::sla_events)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+pub fn insert_events(conn: &mut DbConn, rows: &[NewSlaEvent]) -> QueryResult<()> {
+    crate::insert_rows!(conn, ev::sla_events, rows).map(|_| ())
 }
 
 pub fn events_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<SlaEventRow>> {
