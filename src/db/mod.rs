@@ -140,14 +140,20 @@ pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::Connec
             // WAL lets readers proceed while one writer commits. synchronous=FULL syncs the
             // WAL at every commit, so an acknowledged change survives a power loss; NORMAL
             // survives only a crash of the daemon. busy_timeout covers other processes (CLI
-            // subcommands) writing while the daemon runs.
+            // subcommands) writing while the daemon runs. Each connection has a page cache of
+            // its own that another connection's commit invalidates, so pages are read through
+            // a shared memory map (no copy per read), and a writer gets 16 MiB of cache so
+            // that a batch of changes is not spilled to the WAL before its commit (profiled:
+            // the 2 MiB default spilled in every scheduler batch).
             let synchronous = match sync {
                 SqliteSync::Full => "FULL",
                 SqliteSync::Normal => "NORMAL",
             };
             conn.batch_execute(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
+                 PRAGMA temp_store = MEMORY;"
             ))
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
