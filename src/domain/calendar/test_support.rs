@@ -168,7 +168,7 @@ fn arb_day() -> impl Strategy<Value = Vec<(u32, u32)>> {
     })
 }
 
-fn arb_week() -> impl Strategy<Value = [Vec<(u32, u32)>; 7]> {
+pub fn arb_week() -> impl Strategy<Value = [Vec<(u32, u32)>; 7]> {
     prop_oneof![
         1 => Just(default_week()),
         3 => prop::array::uniform7(arb_day()),
