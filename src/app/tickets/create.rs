@@ -356,7 +356,7 @@ impl App {
             &record::ticket(&created),
             record::TICKET_IGNORED,
         );
-        let created_id = audit::record(
+        let created_id = audit::record_first(
             conn,
             audit::Record {
                 at: now,

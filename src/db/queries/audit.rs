@@ -105,10 +105,21 @@ pub fn head_of(
 /// its id. Two writers appending to one entity at once cannot both win: the second insert
 /// breaks the unique (entity, chain_seq) and its transaction runs again.
 pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
+    let head = head_of(conn, r.entity_type, r.entity_id)?;
+    append(conn, r, head)
+}
+
+/// Starts the chain of an entity created in the caller's transaction: it has no events
+/// yet, so there is no head to read.
+pub fn record_first(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
+    append(conn, r, (0, String::new()))
+}
+
+fn append(conn: &mut DbConn, r: Record<'_>, head: (i64, String)) -> QueryResult<String> {
     use crate::domain::audit::canonical;
     use crate::domain::chain::{link_hash, Link};
     let id = uuid::Uuid::new_v4().to_string();
-    let (last, prev_hash) = head_of(conn, r.entity_type, r.entity_id)?;
+    let (last, prev_hash) = head;
     let occurred_at = r.at.naive_utc();
     let mut changes = r.changes.to_value();
     let mut data = r.data;
@@ -323,7 +334,7 @@ pub fn created(
     ignore: &[&str],
 ) -> QueryResult<()> {
     let changes = crate::domain::audit::Changes::diff(&serde_json::Value::Null, after, ignore);
-    record(
+    record_first(
         conn,
         Record {
             at,

@@ -73,29 +73,30 @@ pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Ticket>>
 /// inserts the row in a savepoint and, if a concurrent daemon inserted it first, retries the
 /// UPDATE (no upsert: `MultiConnection` has no ON CONFLICT).
 pub fn next_number(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
-    let bump = |conn: &mut DbConn| {
-        diesel::update(counters::ticket_counters.find(scope))
+    // One statement: the bump answers with the new value (RETURNING, which each backend
+    // builds itself through the MultiConnection).
+    let bump = |conn: &mut DbConn| -> QueryResult<Option<i64>> {
+        let q = diesel::update(counters::ticket_counters.find(scope))
             .set(counters::last_value.eq(counters::last_value + 1))
-            .execute(conn)
-    };
-    if bump(conn)? == 0 {
-        let inserted = conn.transaction(|c| {
-            diesel::insert_into(counters::ticket_counters)
-                .values((counters::scope.eq(scope), counters::last_value.eq(1i64)))
-                .execute(c)
-        });
-        match inserted {
-            Ok(_) => return Ok(1),
-            Err(e) if is_unique_violation(&e) => {
-                bump(conn)?;
-            }
-            Err(e) => return Err(e),
+            .returning(counters::last_value);
+        match conn {
+            DbConn::Sqlite(c) => q.get_result(c).optional(),
+            DbConn::Pg(c) => q.get_result(c).optional(),
         }
+    };
+    if let Some(n) = bump(conn)? {
+        return Ok(n);
     }
-    counters::ticket_counters
-        .find(scope)
-        .select(counters::last_value)
-        .first(conn)
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(counters::ticket_counters)
+            .values((counters::scope.eq(scope), counters::last_value.eq(1i64)))
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => Ok(1),
+        Err(e) if is_unique_violation(&e) => bump(conn)?.ok_or(diesel::result::Error::NotFound),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Default, Clone)]
