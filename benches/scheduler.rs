@@ -7,9 +7,11 @@
 //! The printed ratios are what matters: a tick's cost should follow the due tickets, not the
 //! open ones.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
 use diesel::prelude::*;
 
 use spbe_desk::app::sla::{self as engine, Env};
@@ -136,12 +138,27 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
     .expect("due tickets");
 }
 
-fn timed_tick(app: &App, expect: usize) -> Duration {
+/// SQL statements sent by every connection of the process (savepoints and transaction
+/// control included), counted through diesel's instrumentation: the statement count per due
+/// ticket is what a tick's cost is made of, and unlike a time it does not depend on what
+/// else the machine is doing.
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_statements() -> Option<Box<dyn Instrumentation>> {
+    Some(Box::new(|event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }))
+}
+
+fn timed_tick(app: &App, expect: usize) -> (Duration, usize) {
+    let before = STATEMENTS.load(Ordering::Relaxed);
     let start = Instant::now();
     let r = scheduler::tick(app, now(), "bench").expect("tick");
     let took = start.elapsed();
     assert_eq!(r.escalated, expect, "{r:?}");
-    took
+    (took, STATEMENTS.load(Ordering::Relaxed) - before)
 }
 
 fn main() {
@@ -157,6 +174,7 @@ fn main() {
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect();
+    set_default_instrumentation(count_statements).expect("instrumentation");
     let settings = Settings::defaults_with(&[("database.url", url.as_str())]).expect("settings");
     let db = Db::connect(&url, 4, Duration::from_secs(30)).expect("database");
     db.write(|c| engine::seed(c, now())).expect("seed");
@@ -183,7 +201,7 @@ fn main() {
     let mut small = Vec::new();
     for (i, &d) in dues.iter().enumerate() {
         due(&db, env, &org, &user, &format!("A{i}"), d);
-        small.push(timed_tick(&app, d));
+        small.push(timed_tick(&app, d).0);
     }
     let start = Instant::now();
     background(&db, &org, &user, 0, open);
@@ -192,28 +210,33 @@ fn main() {
         start.elapsed()
     );
     let mut large = Vec::new();
+    let mut statements = Vec::new();
     for (i, &d) in dues.iter().enumerate() {
         due(&db, env, &org, &user, &format!("B{i}"), d);
-        large.push(timed_tick(&app, d));
+        let (took, n) = timed_tick(&app, d);
+        large.push(took);
+        statements.push(n);
     }
-    let empty = timed_tick(&app, 0);
+    let (empty, _) = timed_tick(&app, 0);
 
     println!(
-        "\n{:>8} | {:>14} | {:>14} | {:>12} | {:>10}",
+        "\n{:>8} | {:>14} | {:>14} | {:>12} | {:>10} | {:>14}",
         "due",
         "tick, 0 open",
         format!("tick, {open} open"),
         "per due",
-        "large/small"
+        "large/small",
+        "statements/due"
     );
     for (i, &d) in dues.iter().enumerate() {
         let (s, l) = (small[i], large[i]);
         println!(
-            "{d:>8} | {:>14.2?} | {:>14.2?} | {:>12.2?} | {:>10.2}",
+            "{d:>8} | {:>14.2?} | {:>14.2?} | {:>12.2?} | {:>10.2} | {:>14.1}",
             s,
             l,
             l / u32::try_from(d.max(1)).unwrap_or(u32::MAX),
-            l.as_secs_f64() / s.as_secs_f64()
+            l.as_secs_f64() / s.as_secs_f64(),
+            statements[i] as f64 / d.max(1) as f64
         );
     }
     if let (Some(first), Some(last)) = (dues.first(), dues.last()) {
