@@ -158,9 +158,17 @@ fn branch_filter<'a>(q: Boxed<'a>, b: &Branch<'_>) -> Boxed<'a> {
     }
 }
 
-/// The caller's filters, the same for every branch.
-fn filtered<'a>(mut q: Boxed<'a>, f: &TicketFilter, backend: Backend) -> Boxed<'a> {
-    if !f.status.is_empty() {
+/// The caller's filters, the same for every branch; `status` is the one status a branch
+/// split by status reads, else the filter's list applies.
+fn filtered<'a>(
+    mut q: Boxed<'a>,
+    f: &TicketFilter,
+    status: Option<&str>,
+    backend: Backend,
+) -> Boxed<'a> {
+    if let Some(s) = status {
+        q = q.filter(t::status.eq(s.to_string()));
+    } else if !f.status.is_empty() {
         q = q.filter(t::status.eq_any(f.status.clone()));
     }
     if let Some(tier) = f.tier {
@@ -227,13 +235,35 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
     let backend = conn.backend();
     let mut rows: Vec<Ticket> = Vec::new();
     for b in branches(actor) {
-        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f, backend);
-        rows.extend(
-            q.order((t::created_at.desc(), t::id.desc()))
-                .limit(f.limit + 1)
-                .select(Ticket::as_select())
-                .load(conn)?,
-        );
+        // A branch without a scope column of its own (the whole register) that is filtered
+        // by status reads each status through the `(status, created_at, id)` index in page
+        // order, as scope branches do through theirs. One `status IN (...)` made SQLite
+        // read every ticket of those statuses and sort them (measured at 1,000,000
+        // tickets: 518 ms for a supervisor's `status=new,in_progress`).
+        let statuses: Vec<Option<&str>> = if matches!(b, Branch::All | Branch::Normal) {
+            f.status.iter().map(|s| Some(s.as_str())).collect()
+        } else {
+            vec![]
+        };
+        let statuses = if statuses.is_empty() {
+            vec![None]
+        } else {
+            statuses
+        };
+        for status in statuses {
+            let q = filtered(
+                branch_filter(t::tickets.into_boxed(), &b),
+                f,
+                status,
+                backend,
+            );
+            rows.extend(
+                q.order((t::created_at.desc(), t::id.desc()))
+                    .limit(f.limit + 1)
+                    .select(Ticket::as_select())
+                    .load(conn)?,
+            );
+        }
     }
     rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
     rows.dedup_by(|a, b| a.id == b.id);
