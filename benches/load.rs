@@ -19,6 +19,10 @@
 //! The ratios at the end are the acceptance figures of issue 12: creation against the raw
 //! rate, and GET p99 under the creation load.
 
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::{env_usize, scratch_database};
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,13 +35,6 @@ use spbe_desk::clock::SystemClock;
 use spbe_desk::config::Settings;
 use spbe_desk::startup::{open_db, Application};
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// p50 and p99 of some latencies, in milliseconds.
 fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
     if v.is_empty() {
@@ -49,51 +46,6 @@ fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
         v[i].as_secs_f64() * 1000.0
     };
     (at(0.50), at(0.99))
-}
-
-struct Scratch {
-    url: String,
-    pg_admin: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg_admin {
-            if let Ok(mut c) = diesel::PgConnection::establish(admin) {
-                let _ =
-                    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-            }
-        }
-    }
-}
-
-fn scratch_database() -> Scratch {
-    match std::env::var("BENCH_DATABASE_URL") {
-        Ok(admin) if admin.starts_with("postgres") => {
-            let name = format!("spbe_load_{}", uuid::Uuid::new_v4().simple());
-            let mut c =
-                diesel::PgConnection::establish(&admin).expect("connect BENCH_DATABASE_URL");
-            c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                .expect("create database");
-            let mut url = url::Url::parse(&admin).expect("BENCH_DATABASE_URL is a URL");
-            url.set_path(&format!("/{name}"));
-            Scratch {
-                url: url.to_string(),
-                pg_admin: Some((admin, name)),
-                _dir: None,
-            }
-        }
-        _ => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("load.db").display());
-            Scratch {
-                url,
-                pg_admin: None,
-                _dir: Some(dir),
-            }
-        }
-    }
 }
 
 /// Raw limit: one-row INSERT transactions, each committed durably, from `clients` threads.
@@ -158,7 +110,10 @@ fn ticket_body(n: usize) -> Value {
 async fn main() {
     let clients = env_usize("BENCH_CLIENTS", 32);
     let seconds = env_usize("BENCH_SECONDS", 10) as u64;
-    let scratch = scratch_database();
+    let scratch = scratch_database("load");
+    if let Some(path) = &scratch.sqlite_path {
+        println!("scratch database {}", path.display());
+    }
     let backend = if scratch.pg_admin.is_some() {
         "postgresql"
     } else {

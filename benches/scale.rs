@@ -23,6 +23,10 @@
 //!    size per ticket; resident memory; for every list variant over 50 ms at p99, the plan
 //!    and the time of each SQL statement the list runs, reproduced by hand.
 
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::{env_usize, scratch_database, Scratch};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -60,13 +64,6 @@ fn statement_counter() -> Option<Box<dyn Instrumentation>> {
     }))
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// p50, p99 and max of some latencies, in milliseconds.
 fn percentiles(mut v: Vec<Duration>) -> (f64, f64, f64) {
     if v.is_empty() {
@@ -98,54 +95,6 @@ fn rss() -> (f64, f64) {
 fn print_rss(when: &str) {
     let (now, peak) = rss();
     println!("daemon RSS {when:<28} VmRSS {now:>8.1} MiB   VmHWM {peak:>8.1} MiB");
-}
-
-struct Scratch {
-    url: String,
-    sqlite_path: Option<std::path::PathBuf>,
-    pg_admin: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg_admin {
-            if let Ok(mut c) = diesel::PgConnection::establish(admin) {
-                let _ =
-                    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-            }
-        }
-    }
-}
-
-fn scratch_database() -> Scratch {
-    match std::env::var("BENCH_DATABASE_URL") {
-        Ok(admin) if admin.starts_with("postgres") => {
-            let name = format!("spbe_scale_{}", uuid::Uuid::new_v4().simple());
-            let mut c =
-                diesel::PgConnection::establish(&admin).expect("connect BENCH_DATABASE_URL");
-            c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                .expect("create database");
-            let mut url = url::Url::parse(&admin).expect("BENCH_DATABASE_URL is a URL");
-            url.set_path(&format!("/{name}"));
-            Scratch {
-                url: url.to_string(),
-                sqlite_path: None,
-                pg_admin: Some((admin, name)),
-                _dir: None,
-            }
-        }
-        _ => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let path = dir.path().join("scale.db");
-            Scratch {
-                url: format!("sqlite://{}", path.display()),
-                sqlite_path: Some(path),
-                pg_admin: None,
-                _dir: Some(dir),
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1196,7 +1145,7 @@ async fn main() {
     // BENCH_OUTBOX=0 leaves out the copies' sent mail (about half of the bytes), when the
     // disk cannot hold it; the figures then say so.
     let with_outbox = env_usize("BENCH_OUTBOX", 1) != 0;
-    let scratch = scratch_database();
+    let scratch = scratch_database("scale");
     let pg = scratch.pg_admin.is_some();
     let backend = if pg { "postgresql" } else { "sqlite" };
     let overrides: Vec<(&str, &str)> = vec![
