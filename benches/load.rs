@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 
 use spbe_desk::clock::SystemClock;
 use spbe_desk::config::Settings;
-use spbe_desk::startup::{open_db, Application};
+use spbe_desk::startup::Application;
 
 /// p50 and p99 of some latencies, in milliseconds.
 fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
@@ -137,25 +137,8 @@ async fn main() {
         overrides.push(("database.pool_size", pool.as_str()));
     }
     let settings = Settings::defaults_with(&overrides).expect("settings");
-    let db = open_db(&settings).await.expect("open database");
-    let loader = spbe_desk::app::App::new(db.clone(), Arc::new(SystemClock), settings.clone())
-        .expect("service");
-    let tokens = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&loader))
-        .await
-        .expect("join")
-        .expect("demo city");
-    let token = |env: &str| {
-        tokens
-            .iter()
-            .find(|t| t.env == env)
-            .map(|t| t.token.clone())
-            .unwrap_or_else(|| panic!("no demo token {env}"))
-    };
-    let (tech, operator, supervisor) = (
-        token("TECH_DUKCAPIL"),
-        token("OPERATOR"),
-        token("SUPERVISOR"),
-    );
+    let (db, [tech, operator, supervisor]) =
+        scratch::demo_city(&settings, ["TECH_DUKCAPIL", "OPERATOR", "SUPERVISOR"]).await;
 
     println!(
         "spbe-desk load, {backend}, {clients} clients, {seconds} s a phase, {} cores",

@@ -46,7 +46,7 @@ use spbe_desk::config::Settings;
 use spbe_desk::db::models::{AuditEvent, OutboxRow, PersonalData, SlaEventRow, TargetRow, Ticket};
 use spbe_desk::db::schema;
 use spbe_desk::domain::chain::{link_hash, Link};
-use spbe_desk::startup::{open_db, Application};
+use spbe_desk::startup::Application;
 
 const P99_TARGET_MS: f64 = 50.0;
 /// Tickets per load transaction.
@@ -1171,25 +1171,8 @@ async fn main() {
             .unwrap_or(1)
     );
     print_rss("at start");
-    let db = open_db(&settings).await.expect("open database");
-    let loader = spbe_desk::app::App::new(db.clone(), Arc::new(SystemClock), settings.clone())
-        .expect("service");
-    let tokens = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&loader))
-        .await
-        .expect("join")
-        .expect("demo city");
-    let token = |env: &str| {
-        tokens
-            .iter()
-            .find(|t| t.env == env)
-            .map(|t| t.token.clone())
-            .unwrap_or_else(|| panic!("no demo token {env}"))
-    };
-    let (tech, operator, supervisor) = (
-        token("TECH_DUKCAPIL"),
-        token("OPERATOR"),
-        token("SUPERVISOR"),
-    );
+    let (db, [tech, operator, supervisor]) =
+        scratch::demo_city(&settings, ["TECH_DUKCAPIL", "OPERATOR", "SUPERVISOR"]).await;
     let app = Application::build_with_db(settings.clone(), Arc::new(SystemClock), db.clone())
         .expect("build");
     let http = Http {

@@ -61,3 +61,32 @@ pub fn scratch_database(bench: &str) -> Scratch {
         }
     }
 }
+
+/// Opens the database, loads the demo city into it and returns the demo tokens of `who`
+/// (their `.env` names, e.g. `TECH_DUKCAPIL`), in that order.
+pub async fn demo_city<const N: usize>(
+    settings: &spbe_desk::config::Settings,
+    who: [&str; N],
+) -> (spbe_desk::db::Db, [String; N]) {
+    let db = spbe_desk::startup::open_db(settings)
+        .await
+        .expect("open database");
+    let loader = spbe_desk::app::App::new(
+        db.clone(),
+        std::sync::Arc::new(spbe_desk::clock::SystemClock),
+        settings.clone(),
+    )
+    .expect("service");
+    let tokens = tokio::task::spawn_blocking(move || spbe_desk::cli::demo::load(&loader))
+        .await
+        .expect("join")
+        .expect("demo city");
+    let token = |env: &str| {
+        tokens
+            .iter()
+            .find(|t| t.env == env)
+            .map(|t| t.token.clone())
+            .unwrap_or_else(|| panic!("no demo token {env}"))
+    };
+    (db, who.map(token))
+}
