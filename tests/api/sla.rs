@@ -977,3 +977,46 @@ async fn two_daemons_escalate_a_thousand_due_tickets_exactly_once() {
     let again = app.tick().await;
     assert_eq!(again.processed + again.escalated, 0);
 }
+
+/// A ticket the scheduler cannot work (here its policy version does not exist) fails alone:
+/// the rest of its batch escalates in the same pass, and it is held by a lease for
+/// `scheduler.lease_seconds` instead of being retried at every tick.
+#[actix_web::test]
+async fn a_ticket_that_fails_in_a_batch_fails_alone_and_is_held() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let crit = json!({"impact": "high", "urgency": "high"});
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let t = app.create_ticket("TECH_DUKCAPIL", crit.clone()).await;
+        ids.push(t["id"].as_str().expect("id").to_string());
+    }
+    let (db, broken) = (app.state.app.db.clone(), ids[1].clone());
+    tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().expect("conn");
+        c.batch_execute(&format!(
+            "UPDATE tickets SET sla_policy_version = 999 WHERE id = '{broken}'"
+        ))
+        .expect("break the ticket");
+    })
+    .await
+    .expect("join");
+
+    app.clock.set(wita(11, 24, 15, 0, 0));
+    let first = app.tick().await;
+    assert_eq!((first.failed, first.escalated), (1, 2), "{first:?}");
+    for id in [&ids[0], &ids[2]] {
+        let t = app
+            .get(&format!("/api/v1/tickets/{id}"), "OPERATOR")
+            .await
+            .expect(200);
+        assert_eq!(t["tier"], 2);
+        assert_eq!(t["escalation"]["mode"], "automatic");
+    }
+    // Held: the next pass leaves it alone until the lease (120 s by default) runs out.
+    let held = app.tick().await;
+    assert_eq!((held.processed, held.failed), (0, 0), "{held:?}");
+    app.clock.set(wita(11, 24, 15, 3, 0));
+    let retried = app.tick().await;
+    assert_eq!((retried.processed, retried.failed), (0, 1), "{retried:?}");
+}
