@@ -427,23 +427,20 @@ macro_rules! insert_rows {
         use diesel::RunQueryDsl as _;
         let conn: &mut $crate::db::DbConn = $conn;
         let rows = $rows;
-        let mut inserted: diesel::QueryResult<usize> = Ok(0);
-        for chunk in rows.chunks($crate::db::INSERT_CHUNK) {
-            let n = match &mut *conn {
-                $crate::db::DbConn::Sqlite(c) => {
-                    diesel::insert_into($table).values(chunk).execute(c)
-                }
-                $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values(chunk).execute(c),
-            };
-            inserted = match (inserted, n) {
-                (Ok(a), Ok(b)) => Ok(a + b),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-            if inserted.is_err() {
-                break;
+        (|| -> diesel::QueryResult<usize> {
+            let mut inserted = 0;
+            for chunk in rows.chunks($crate::db::INSERT_CHUNK) {
+                inserted += match &mut *conn {
+                    $crate::db::DbConn::Sqlite(c) => {
+                        diesel::insert_into($table).values(chunk).execute(c)?
+                    }
+                    $crate::db::DbConn::Pg(c) => {
+                        diesel::insert_into($table).values(chunk).execute(c)?
+                    }
+                };
             }
-        }
-        inserted
+            Ok(inserted)
+        })()
     }};
 }
 
