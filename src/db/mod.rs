@@ -476,7 +476,7 @@ pub fn lock_ticket(conn: &mut DbConn, id: &str) -> diesel::QueryResult<Option<mo
 }
 
 /// Claims one due ticket for the scheduler in the caller's transaction; false when it is not
-/// due any more, a lease on it is live (its last processing failed), or (PostgreSQL) another
+/// due any more, another daemon's lease on it is live (its batch, or a failed pass), or (PostgreSQL) another
 /// daemon holds its row right now. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so
 /// several daemons share the due work instead of queueing behind each other's rows; the row
 /// lock lasts until the work commits. SQLite (one writer at a time) claims with a
@@ -490,10 +490,16 @@ pub fn claim_due_ticket(
 ) -> diesel::QueryResult<bool> {
     use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
     use schema::tickets::dsl as t;
+    // This daemon's own lease (taken by `lease_due_tickets`) does not keep it out.
     let due = t::tickets
         .filter(t::id.eq(id))
         .filter(t::sla_next_at.le(now))
-        .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now)));
+        .filter(
+            t::sla_lease_until
+                .is_null()
+                .or(t::sla_lease_until.lt(now))
+                .or(t::sla_lease_owner.eq(owner)),
+        );
     match conn {
         DbConn::Pg(c) => Ok(due
             .select(t::id)
@@ -507,6 +513,41 @@ pub fn claim_due_ticket(
             .execute(c)?
             == 1),
     }
+}
+
+/// Leases up to `limit` due tickets to `owner` until `until` and returns their ids,
+/// earliest first. Run in a short transaction of its own, before the batch is worked: the
+/// committed lease is what keeps two daemons' batches apart while each works its own
+/// (PostgreSQL skips rows another daemon is leasing right now; on SQLite the write
+/// transaction already excludes other writers). A daemon that dies holding a lease only
+/// delays those tickets until it runs out.
+pub fn lease_due_tickets(
+    conn: &mut DbConn,
+    owner: &str,
+    now: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+    limit: i64,
+) -> diesel::QueryResult<Vec<String>> {
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
+    use schema::tickets::dsl as t;
+    let due = || {
+        t::tickets
+            .filter(t::sla_next_at.le(now))
+            .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now)))
+            .order(t::sla_next_at.asc())
+            .select(t::id)
+            .limit(limit)
+    };
+    let ids: Vec<String> = match conn {
+        DbConn::Pg(c) => due().for_update().skip_locked().load(c)?,
+        DbConn::Sqlite(c) => due().load(c)?,
+    };
+    if !ids.is_empty() {
+        diesel::update(t::tickets.filter(t::id.eq_any(&ids)))
+            .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
+            .execute(conn)?;
+    }
+    Ok(ids)
 }
 
 /// Claims up to `limit` due outbox rows for `owner` until `until` and returns them, in the

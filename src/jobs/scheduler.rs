@@ -5,10 +5,14 @@
 //! A batch of due tickets (`scheduler.batch_size`) shares one transaction and so one
 //! durable commit, each ticket in a savepoint of its own (`App::sla_pass_batch`).
 //!
+//! Sharing: each batch is first leased to this daemon in a short transaction of its own
+//! (`db::lease_due_tickets`), so two daemons work different batches side by side; a daemon
+//! that dies holding a lease delays its batch by `scheduler.lease_seconds` at most.
+//!
 //! Exactly-once: the claim (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE of
-//! the lease on SQLite; see `db::claim_due_ticket`) is made in the same transaction that
-//! does the work through the ticket write path and moves `sla_next_at`
-//! on, so only one daemon can win it, and a crash rolls claim and work back together. Every
+//! the lease on SQLite; see `db::claim_due_ticket`) is made again in the same transaction
+//! that does the work through the ticket write path and moves `sla_next_at` on, so only one
+//! daemon can win it, and a crash rolls claim and work back together. Every
 //! effect is guarded by state under the ticket's row lock (a breach is recorded only where
 //! none is, escalation only from Tier 1) and by the database: the SLA ledger takes each
 //! warning, breach and escalation at most once per ticket and target (a unique index). A
@@ -50,8 +54,11 @@ pub fn tick(app: &App, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickRe
     let lease_until = now + TimeDelta::seconds(app.settings.scheduler.lease_seconds);
     let mut seen = HashSet::new();
     loop {
+        // The lease is committed before the work starts, so a second daemon's next lease
+        // takes the next batch instead of waiting on this one. `seen` guards against a
+        // ticket that a pass left due (it would otherwise be leased again and again).
         let ids: Vec<String> = app
-            .due_tickets(now, app.settings.scheduler.batch_size)?
+            .lease_due_tickets(now, owner, lease_until, app.settings.scheduler.batch_size)?
             .into_iter()
             .filter(|id| !seen.contains(id))
             .collect();

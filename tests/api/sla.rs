@@ -948,8 +948,12 @@ async fn two_daemons_escalate_a_thousand_due_tickets_exactly_once() {
     assert_eq!(ra.failed + rb.failed, 0, "{ra:?} {rb:?}");
     assert_eq!(ra.escalated + rb.escalated, 1000, "{ra:?} {rb:?}");
     assert_eq!(ra.processed + rb.processed, 1000, "{ra:?} {rb:?}");
-    // The due work is shared, not queued behind one daemon.
-    assert!(ra.processed > 0 && rb.processed > 0, "{ra:?} {rb:?}");
+    // On PostgreSQL the due work is shared, not queued behind one daemon. SQLite has one
+    // writer: the daemons take turns at its lock, and which one wins the next batch is up
+    // to its busy handler, so there either may do all of it.
+    if app.db_url.starts_with("postgres") {
+        assert!(ra.processed > 0 && rb.processed > 0, "{ra:?} {rb:?}");
+    }
     let db = app.state.app.db.clone();
     let (audit_n, ledger_n, tickets_n): (i64, i64, i64) = tokio::task::spawn_blocking(move || {
         let mut c = db.conn().expect("conn");

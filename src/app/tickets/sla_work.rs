@@ -177,6 +177,8 @@ impl App {
     ) -> AppResult<Option<SlaPass>> {
         if !crate::db::claim_due_ticket(conn, id, owner, now.naive_utc(), lease_until.naive_utc())?
         {
+            // No longer due (a user's change moved it on): the batch's lease goes too.
+            q::release(conn, id, owner)?;
             return Ok(None);
         }
         let before_version = std::cell::Cell::new(None);
@@ -214,9 +216,24 @@ impl App {
         .map(|_| ())
     }
 
-    /// Ticket ids whose next SLA check is due at `now`, earliest first.
-    pub fn due_tickets(&self, now: DateTime<Utc>, limit: i64) -> AppResult<Vec<String>> {
-        self.read(|conn| Ok(q::due_tickets(conn, now.naive_utc(), limit)?))
+    /// Leases up to `limit` tickets due at `now` to `owner` until `until`, in a
+    /// transaction of its own, and returns their ids, earliest first.
+    pub fn lease_due_tickets(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> AppResult<Vec<String>> {
+        self.write(|conn| {
+            Ok(crate::db::lease_due_tickets(
+                conn,
+                owner,
+                now.naive_utc(),
+                until.naive_utc(),
+                limit,
+            )?)
+        })
     }
 }
 

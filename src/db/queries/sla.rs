@@ -189,19 +189,7 @@ pub fn events_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<SlaEvent
         .load(conn)
 }
 
-/// Tickets whose next SLA check is due and not claimed by a live lease, earliest first.
-/// Reads only the `sla_next_at` index range up to `now`.
-pub fn due_tickets(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    t::tickets
-        .filter(t::sla_next_at.le(now))
-        .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now)))
-        .order(t::sla_next_at.asc())
-        .select(t::id)
-        .limit(limit)
-        .load(conn)
-}
-
-/// Claims one due ticket for `owner` until `until`. The conditional UPDATE is atomic on
+/// Claims (or extends this owner's lease on) one due ticket for `owner` until `until`. The conditional UPDATE is atomic on
 /// both backends, so of several daemons exactly one sees a changed row.
 pub fn claim(
     conn: &mut DbConn,
@@ -214,7 +202,12 @@ pub fn claim(
         t::tickets
             .filter(t::id.eq(id))
             .filter(t::sla_next_at.le(now))
-            .filter(t::sla_lease_until.is_null().or(t::sla_lease_until.lt(now))),
+            .filter(
+                t::sla_lease_until
+                    .is_null()
+                    .or(t::sla_lease_until.lt(now))
+                    .or(t::sla_lease_owner.eq(owner)),
+            ),
     )
     .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
     .execute(conn)?;
