@@ -125,6 +125,7 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
                 pending_since: None,
                 pending_reason: None,
                 sla_next_at: None,
+                sla_due_at: None,
                 anonymised_at: None,
             };
             engine::pin(&mut t, &ctx);

@@ -27,6 +27,39 @@ pub struct Settings {
     pub backup: BackupSettings,
     pub retention: RetentionSettings,
     pub reports: ReportSettings,
+    pub console: ConsoleSettings,
+}
+
+/// The web console (`/console`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// Whether `/console` is served at all.
+    pub enabled: bool,
+    /// id (Bahasa Indonesia) or en.
+    pub language: MailLanguage,
+    /// Whether a one-time link may be mailed (needs mail); sign-in with an API token always
+    /// works.
+    pub mail_links: bool,
+    /// How long a mailed sign-in link stays valid.
+    pub link_minutes: i64,
+    /// A session ends after this long without a request...
+    pub idle_minutes: i64,
+    /// ...and this long after sign-in in any case.
+    pub max_hours: i64,
+    /// `auto`: cookies are `Secure` when the request came over TLS (directly, or per
+    /// `X-Forwarded-Proto` from a trusted proxy); `always`; `never` (plain-HTTP tests).
+    pub secure_cookies: SecureCookies,
+    /// How often the queue page refreshes itself.
+    pub refresh_seconds: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    Auto,
+    Always,
+    Never,
 }
 
 /// The Tim Koordinasi report: thresholds of its findings and recommendations.
@@ -466,6 +499,19 @@ impl Settings {
             return Err(invalid("sla.max_pause_hours", "must be between 1 and 8784"));
         }
         self.validate_mail()?;
+        let c = &self.console;
+        if !(1..=24 * 60).contains(&c.link_minutes) {
+            return Err(invalid("console.link_minutes", "must be 1 to 1440"));
+        }
+        if !(1..=7 * 24 * 60).contains(&c.idle_minutes) {
+            return Err(invalid("console.idle_minutes", "must be 1 to 10080"));
+        }
+        if !(1..=24 * 31).contains(&c.max_hours) {
+            return Err(invalid("console.max_hours", "must be 1 to 744"));
+        }
+        if !(5..=3600).contains(&c.refresh_seconds) {
+            return Err(invalid("console.refresh_seconds", "must be 5 to 3600"));
+        }
         let r = &self.reports;
         if [
             r.pd_met_below_percent,

@@ -81,9 +81,18 @@ impl Application {
         let (per_token, per_address) = crate::routes::limits::limiters(&app.settings.http)
             .ok_or_else(|| anyhow::anyhow!("http.rate_limit: not a rate limit"))?;
         let request_timeout = Duration::from_secs(app.settings.http.request_timeout_seconds);
+        let console = if app.settings.console.enabled {
+            Some(web::Data::new(crate::console::Console::new(
+                &app.settings,
+                app.ticket_tz,
+            )?))
+        } else {
+            None
+        };
         let state = web::Data::new(AppState { app });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
+            let console = console.clone();
             App::new()
                 .app_data(app_state.clone())
                 .app_data(limit)
@@ -129,6 +138,12 @@ impl Application {
                             "request"
                         );
                         Ok(res)
+                    }
+                })
+                .configure(|cfg| {
+                    if let Some(c) = console {
+                        cfg.app_data(c);
+                        crate::console::configure(cfg);
                     }
                 })
                 .configure(routes::configure)

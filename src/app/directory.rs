@@ -269,7 +269,7 @@ pub(crate) fn issue_token(
     tokens::insert(conn, &tok)?;
     // Issued for someone else: the auditor sees who could act as whom (Makassar Ps 46(2)).
     let for_someone_else = actor_id.is_some_and(|a| a != user_id);
-    token_event(
+    user_event(
         conn,
         actor_id,
         user_id,
@@ -286,8 +286,8 @@ pub(crate) fn issue_token(
     Ok((tok, secret))
 }
 
-/// An event on a user's audit trail about one of their tokens.
-fn token_event(
+/// An event on a user's audit trail (their tokens, their console sign-ins).
+pub(crate) fn user_event(
     conn: &mut DbConn,
     actor_id: Option<&str>,
     user_id: &str,
@@ -341,6 +341,27 @@ fn save_audited<T>(
     Ok(Some(saved))
 }
 
+/// The actor an active user acts as: role and the organizations in its scope.
+pub(crate) fn actor_of(conn: &mut DbConn, user: User) -> AppResult<Actor> {
+    let Some(role) = Role::parse(&user.role) else {
+        return Err(AppError::corrupt(
+            "user",
+            format!("{} has unknown role {}", user.id, user.role),
+        ));
+    };
+    let mut scope_orgs = vec![user.organization_id.clone()];
+    if role == Role::Technician {
+        scope_orgs.extend(organizations::children(conn, &user.organization_id)?);
+    }
+    Ok(Actor {
+        user_id: user.id,
+        name: user.name,
+        role,
+        organization_id: user.organization_id,
+        scope_orgs,
+    })
+}
+
 impl App {
     /// Who a bearer token belongs to; None for an unknown or revoked token or an inactive
     /// user. Records the token's last use at most once a minute.
@@ -351,27 +372,10 @@ impl App {
             else {
                 return Ok(None);
             };
-            let Some(role) = Role::parse(&user.role) else {
-                return Err(AppError::corrupt(
-                    "user",
-                    format!("{} has unknown role {}", user.id, user.role),
-                ));
-            };
-            let mut scope_orgs = vec![user.organization_id.clone()];
-            if role == Role::Technician {
-                scope_orgs.extend(organizations::children(conn, &user.organization_id)?);
-            }
             let stale = tok
                 .last_used_at
                 .is_none_or(|t| t < now.naive_utc() - TOUCH_EVERY);
-            let actor = Actor {
-                user_id: user.id,
-                name: user.name,
-                role,
-                organization_id: user.organization_id,
-                scope_orgs,
-            };
-            Ok(Some((actor, stale.then_some(tok.id))))
+            Ok(Some((actor_of(conn, user)?, stale.then_some(tok.id))))
         })?;
         let Some((actor, touch)) = found else {
             return Ok(None);
@@ -635,7 +639,7 @@ impl App {
                 lifetime.map(|l| now + l),
                 now,
             )?;
-            token_event(
+            user_event(
                 conn,
                 Some(&actor.user_id),
                 user_id,
@@ -681,7 +685,7 @@ impl App {
             match tokens::get(conn, token_id)? {
                 Some(t) if t.user_id == user_id => {
                     if tokens::revoke(conn, token_id, now.naive_utc())? == 1 {
-                        token_event(
+                        user_event(
                             conn,
                             Some(&actor.user_id),
                             user_id,

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod calendars;
 pub mod catalogue;
+pub mod console;
 pub mod directory;
 mod error;
 pub mod notify;

@@ -265,6 +265,7 @@ pub fn sync(
 ) -> AppResult<Synced> {
     let Some(ctx) = env.ticket_context(conn, after)? else {
         after.sla_next_at = None;
+        after.sla_due_at = None;
         return Ok(Synced::default());
     };
     let mut log: Vec<LedgerEntry> = Vec::new();
@@ -408,6 +409,7 @@ pub fn sync(
         .flatten()
         .min()
         .map(|t| t.naive_utc());
+    after.sla_due_at = tt.next_deadline(&ctx.calendar).map(|t| t.naive_utc());
 
     // Targets: update rows that changed, insert new ones.
     let mut writes = SlaWrites::default();

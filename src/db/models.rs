@@ -176,6 +176,10 @@ pub struct Ticket {
     /// When the scheduler must look at the ticket next. The lease columns beside it are
     /// deliberately not in this struct: saving a ticket must never clear a claim.
     pub sla_next_at: Option<NaiveDateTime>,
+    /// The nearest running deadline, which the console's queues sort by (archives from
+    /// before it lack it; a restore leaves it to the next sync).
+    #[serde(default)]
+    pub sla_due_at: Option<NaiveDateTime>,
     /// When retention removed the reporter's details (archives from before it lack it).
     #[serde(default)]
     pub anonymised_at: Option<NaiveDateTime>,
@@ -254,6 +258,7 @@ ticket_delta!(
     pending_since: Option<NaiveDateTime>,
     pending_reason: Option<String>,
     sla_next_at: Option<NaiveDateTime>,
+    sla_due_at: Option<NaiveDateTime>,
     anonymised_at: Option<NaiveDateTime>,
 );
 
@@ -608,4 +613,29 @@ mod hex_bytes {
         let text: String = serde::Deserialize::deserialize(d)?;
         hex::decode(text).map_err(serde::de::Error::custom)
     }
+}
+
+/// A one-time sign-in link of the web console, by the digest of its secret.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = console_links)]
+pub struct ConsoleLink {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+/// A web console session, by the digest of its cookie.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = console_sessions)]
+pub struct ConsoleSession {
+    pub id: String,
+    pub user_id: String,
+    pub csrf: String,
+    pub via: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
 }

@@ -115,6 +115,7 @@ diesel::table! {
         sla_lease_owner -> Nullable<Text>,
         sla_lease_until -> Nullable<Timestamp>,
         anonymised_at -> Nullable<Timestamp>,
+        sla_due_at -> Nullable<Timestamp>,
     }
 }
 
@@ -344,6 +345,7 @@ diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
 diesel::joinable!(ticket_comments -> tickets (ticket_id));
+diesel::joinable!(console_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -368,4 +370,29 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_chunks,
     audit_checkpoints,
+    console_links,
+    console_sessions,
 );
+
+diesel::table! {
+    console_links (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    console_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        csrf -> Text,
+        via -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}

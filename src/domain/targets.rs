@@ -376,6 +376,16 @@ impl TicketTargets {
             .min()
     }
 
+    /// The nearest deadline of a target whose clock runs, breached ones included (a queue
+    /// sorted by it shows the most overdue first); None when every clock is stopped or ended.
+    pub fn next_deadline(&self, cal: &Calendar) -> Option<DateTime<Utc>> {
+        self.targets
+            .iter()
+            .filter(|x| x.is_active())
+            .filter_map(|x| x.clock.deadline(cal))
+            .min()
+    }
+
     pub fn any_breached(&self) -> bool {
         self.targets.iter().any(|x| x.breached_at.is_some())
     }

@@ -96,5 +96,26 @@ pub fn format_instant(lang: MailLanguage, tz: Tz, t: DateTime<Utc>) -> String {
     }
 }
 
+/// The same instant in a table cell: "30 Nov 2026 08.00 WITA" ("08:00" in English).
+pub fn format_short(lang: MailLanguage, tz: Tz, t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&tz);
+    let zone = zone_name(tz, local);
+    let month: String = match lang {
+        MailLanguage::Id => BULAN[local.month0() as usize].chars().take(3).collect(),
+        MailLanguage::En => local.format("%b").to_string(),
+    };
+    let sep = match lang {
+        MailLanguage::Id => '.',
+        MailLanguage::En => ':',
+    };
+    format!(
+        "{} {month} {} {:02}{sep}{:02} {zone}",
+        local.day(),
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
+}
+
 #[cfg(test)]
 mod tests;

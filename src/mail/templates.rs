@@ -30,8 +30,8 @@ macro_rules! builtin {
 }
 
 const BUILTIN: &[(&str, &str)] = builtin!(
-    "id" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented", "report"],
-    "en" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented", "report"]
+    "id" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented", "report", "sign_in"],
+    "en" => ["_macros", "created", "assigned", "escalated", "sla_warned", "sla_breached", "paused", "resolved", "reopened", "closed", "commented", "report", "sign_in"]
 );
 
 impl Templates {
@@ -67,6 +67,12 @@ impl Templates {
         }
         t.render("report", &report_sample())
             .map_err(|e| anyhow::anyhow!("mail template {}: {e:#}", t.name("report")))?;
+        let sign_in = serde_json::json!({
+            "user": {"name": "Contoh"},
+            "link": {"url": "http://localhost/console/sign-in/link?code=x", "minutes": 15}
+        });
+        t.render("sign_in", &sign_in)
+            .map_err(|e| anyhow::anyhow!("mail template {}: {e:#}", t.name("sign_in")))?;
         Ok(t)
     }
 

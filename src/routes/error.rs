@@ -109,7 +109,7 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         use ApiError::*;
         match self {
             Unauthorized(d)

@@ -55,7 +55,7 @@ pub struct OutboxDto {
     pub id: String,
     pub ticket_id: Option<String>,
     /// created, assigned, escalated, sla_warned, sla_breached, paused, resolved, reopened,
-    /// closed, commented.
+    /// closed, commented; report (the monthly report); sign_in (a console sign-in link).
     pub event: String,
     pub recipient: String,
     pub subject: String,

@@ -66,7 +66,7 @@ fn format_of(q: &ReportQuery) -> ApiResult<Format> {
 }
 
 /// Streams a report: stored chunks one query at a time, or a computed file in blocks.
-fn respond(state: State, out: ReportOut) -> HttpResponse {
+pub(crate) fn respond(state: State, out: ReportOut) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type(out.format.content_type())
         .insert_header((

@@ -91,7 +91,7 @@ pub struct SlaExplanation {
     pub ledger: Vec<LedgerDto>,
 }
 
-fn explain(f: SlaFacts, now: DateTime<Utc>) -> SlaExplanation {
+pub(crate) fn explain(f: SlaFacts, now: DateTime<Utc>) -> SlaExplanation {
     let t = f.ticket;
     let mut out = SlaExplanation {
         ticket_id: t.id.clone(),

@@ -5,6 +5,7 @@ mod audit;
 mod audit_chain;
 mod backup;
 mod cli;
+mod console;
 mod helpers;
 mod idempotency;
 mod layers;

@@ -318,7 +318,7 @@ fn hash_file(file: &mut std::fs::File) -> anyhow::Result<(String, u64)> {
 
 impl App {
     /// The zone periods are read in: the default calendar's.
-    fn report_tz(&self) -> AppResult<Tz> {
+    pub(crate) fn report_tz(&self) -> AppResult<Tz> {
         let name = &self.settings.sla.default_calendar;
         let cal = self.read(|conn| Ok(slaq::calendar_by_name(conn, name)?))?;
         Ok(cal

@@ -321,6 +321,7 @@ impl App {
             pending_since: None,
             pending_reason: None,
             sla_next_at: None,
+            sla_due_at: None,
             anonymised_at: None,
         };
         if let Some(ctx) = self

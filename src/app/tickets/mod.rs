@@ -96,6 +96,19 @@ pub(super) fn machine_state(t: &Ticket) -> machine::State {
     }
 }
 
+/// The actions `actor` may take on `t` now: those its role and scope allow and the state
+/// machine accepts from the ticket's status and tier. What a user interface offers; the
+/// write path checks again when one is taken.
+pub fn actions_now(actor: &Actor, t: &Ticket) -> Vec<Action> {
+    let state = machine_state(t);
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| scope::check_act(actor, &scope_of(t), *a).is_ok())
+        .filter(|a| machine::apply(state, *a).is_ok())
+        .collect()
+}
+
 fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("no ticket {id}"))
 }
@@ -242,6 +255,34 @@ impl App {
                 })
                 .collect();
             Ok(TicketPage { items, more_after })
+        })
+    }
+
+    /// A work queue: the open tickets the actor may see that `filter` keeps, nearest
+    /// running deadline first, with their targets. `filter.status` defaults to the open
+    /// statuses; `filter.limit` is the most returned.
+    pub fn queue(&self, actor: &Actor, filter: &TicketFilter) -> AppResult<Vec<TicketView>> {
+        let mut f = filter.clone();
+        if f.status.is_empty() {
+            f.status = [
+                TicketStatus::New,
+                TicketStatus::InProgress,
+                TicketStatus::Pending,
+            ]
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        }
+        self.read(|conn| {
+            let rows = tickets::queue(conn, actor, &f)?;
+            let mut states = sla::states_for(conn, &self.sla, &rows)?;
+            Ok(rows
+                .into_iter()
+                .map(|t| TicketView {
+                    sla: states.remove(&t.id),
+                    ticket: t,
+                })
+                .collect())
         })
     }
 

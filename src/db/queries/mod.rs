@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod comments;
+pub mod console;
 pub mod idempotency;
 pub mod metrics;
 pub mod organizations;

@@ -266,3 +266,37 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
     rows.truncate(want);
     Ok(rows)
 }
+
+/// The open tickets of a work queue that `actor` may see, nearest running deadline first
+/// (the most overdue on top), tickets without a running clock (paused) last; at most
+/// `f.limit`. Each scope branch reads its first rows through its `(column, sla_due_at)`
+/// index and the merge keeps the nearest.
+pub fn queue(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
+    let backend = conn.backend();
+    let mut rows: Vec<Ticket> = Vec::new();
+    for b in branches(actor) {
+        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f, None, backend);
+        rows.extend(
+            q.order((
+                t::sla_due_at.is_null().asc(),
+                t::sla_due_at.asc(),
+                t::created_at.asc(),
+                t::id.asc(),
+            ))
+            .limit(f.limit)
+            .select(Ticket::as_select())
+            .load(conn)?,
+        );
+    }
+    rows.sort_by(|a, b| {
+        (a.sla_due_at.is_none(), a.sla_due_at, a.created_at, &a.id).cmp(&(
+            b.sla_due_at.is_none(),
+            b.sla_due_at,
+            b.created_at,
+            &b.id,
+        ))
+    });
+    rows.dedup_by(|a, b| a.id == b.id);
+    rows.truncate(usize::try_from(f.limit).unwrap_or(0));
+    Ok(rows)
+}
