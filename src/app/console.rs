@@ -62,7 +62,8 @@ impl App {
     /// same whether or not there is such a user, so the form tells nobody who has an
     /// account; an address that asked too often within `console.link_minutes` gets no
     /// further link until the window passes.
-    pub fn request_sign_in_link(&self, email: &str) -> AppResult<()> {
+    /// `next` is the console page to land on (checked by the caller to stay inside it).
+    pub fn request_sign_in_link(&self, email: &str, next: &str) -> AppResult<()> {
         if !self.settings.console.mail_links {
             return Err(AppError::Forbidden(
                 "sign-in links are switched off here; sign in with an API token".into(),
@@ -93,10 +94,14 @@ impl App {
                 used_at: None,
             };
             q::insert_link(conn, &link)?;
-            let url = format!(
+            let mut url = format!(
                 "{}/console/sign-in/link?code={secret}",
                 self.settings.mail.desk_url.trim_end_matches('/')
             );
+            if next != "/console" {
+                url.push_str("&next=");
+                url.extend(url::form_urlencoded::byte_serialize(next.as_bytes()));
+            }
             let ctx = json!({
                 "user": {"name": user.name},
                 "link": {"url": url, "minutes": minutes},

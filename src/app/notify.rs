@@ -181,9 +181,15 @@ impl App {
             critical_service: critical,
             restricted,
             due: due.map(|d| format_instant(lang, tz, d)),
+            // People open the console's page of the ticket; without the console, the API's.
             url: format!(
-                "{}/api/v1/tickets/{}",
+                "{}/{}/{}",
                 self.settings.mail.desk_url.trim_end_matches('/'),
+                if self.settings.console.enabled {
+                    "console/tickets"
+                } else {
+                    "api/v1/tickets"
+                },
                 t.number
             ),
         };

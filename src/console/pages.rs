@@ -120,8 +120,12 @@ pub async fn request_link(
 ) -> Page {
     check_pre(&req, &form.csrf)?;
     let next = safe_next(form.next.as_deref());
-    let email = form.email.clone();
-    match call(&state, move |app| app.request_sign_in_link(&email)).await {
+    let (email, landing) = (form.email.clone(), next.clone());
+    match call(&state, move |app| {
+        app.request_sign_in_link(&email, &landing)
+    })
+    .await
+    {
         Ok(()) => Ok(sign_in_response(
             &req,
             &console,
@@ -146,6 +150,7 @@ fn sign_in_failed(req: &HttpRequest, console: &Console, next: &str, f: Failure) 
 #[derive(Deserialize)]
 pub struct CodeQuery {
     code: Option<String>,
+    next: Option<String>,
 }
 
 /// The page a mailed link opens: one button that spends the link. A GET never spends it,
@@ -154,7 +159,11 @@ pub async fn link_page(req: HttpRequest, console: Console, q: web::Query<CodeQue
     let (pre, new) = pre_token(&req);
     let mut res = console.ok(
         "link.html",
-        context! { pre => pre, code => q.code.clone().unwrap_or_default() },
+        context! {
+            pre => pre,
+            code => q.code.clone().unwrap_or_default(),
+            next => safe_next(q.next.as_deref()),
+        },
     );
     if new {
         let c = cookie(&req, &console, PRE_COOKIE, pre, "/console/sign-in");
@@ -168,6 +177,7 @@ pub async fn link_page(req: HttpRequest, console: Console, q: web::Query<CodeQue
 pub struct CodeForm {
     code: String,
     csrf: String,
+    next: Option<String>,
 }
 
 fn signed_in(req: &HttpRequest, console: &Console, secret: String, next: &str) -> Page {
@@ -189,10 +199,11 @@ pub async fn redeem_link(
     form: web::Form<CodeForm>,
 ) -> Page {
     check_pre(&req, &form.csrf)?;
+    let next = safe_next(form.next.as_deref());
     let code = form.code.clone();
     match call(&state, move |app| app.redeem_sign_in_link(&code)).await {
-        Ok(s) => signed_in(&req, &console, s.secret, "/console"),
-        Err(f) => Ok(sign_in_failed(&req, &console, "/console", f)),
+        Ok(s) => signed_in(&req, &console, s.secret, &next),
+        Err(f) => Ok(sign_in_failed(&req, &console, &next, f)),
     }
 }
 
