@@ -70,8 +70,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// API would answer (the same words as its problem+json), or a trip to the sign-in page.
 #[derive(Debug)]
 pub enum Failure {
-    SignIn { next: String },
-    Page { status: StatusCode, message: String },
+    /// Not signed in (or no longer): to the sign-in page, then back to `next`. A request of
+    /// the page's own refresh (htmx) is told to load the sign-in page instead of swapping
+    /// it into the table.
+    SignIn {
+        next: String,
+        htmx: bool,
+    },
+    Page {
+        status: StatusCode,
+        message: String,
+    },
 }
 
 impl Failure {
@@ -137,6 +146,7 @@ impl From<actix_web::error::BlockingError> for Failure {
 impl ResponseError for Failure {
     fn status_code(&self) -> StatusCode {
         match self {
+            Failure::SignIn { htmx: true, .. } => StatusCode::OK,
             Failure::SignIn { .. } => StatusCode::SEE_OTHER,
             Failure::Page { status, .. } => *status,
         }
@@ -144,15 +154,21 @@ impl ResponseError for Failure {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Failure::SignIn { next } => HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!(
-                        "/console/sign-in?next={}",
-                        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-                    ),
-                ))
-                .finish(),
+            Failure::SignIn { next, htmx } => {
+                let to = format!(
+                    "/console/sign-in?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                if *htmx {
+                    HttpResponse::Ok()
+                        .insert_header(("HX-Redirect", to))
+                        .finish()
+                } else {
+                    HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, to))
+                        .finish()
+                }
+            }
             // `render::error_pages` turns this into the console's error page.
             Failure::Page { status, message } => {
                 let mut res = HttpResponse::build(*status)
@@ -192,19 +208,22 @@ impl FromRequest for Signed {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        // Only a page is worth coming back to after signing in.
-        let next = if req.method() == actix_web::http::Method::GET
-            && !req.headers().contains_key("HX-Request")
-        {
-            req.uri()
+        let htmx = req.headers().contains_key("HX-Request");
+        // Only a whole page is worth coming back to after signing in.
+        let next = match (req.method() == actix_web::http::Method::GET, htmx) {
+            (true, false) => req
+                .uri()
                 .path_and_query()
                 .map_or("/console", |p| p.as_str())
-                .to_string()
-        } else {
-            "/console".to_string()
+                .to_string(),
+            (true, true) => "/console/queue".to_string(),
+            _ => "/console".to_string(),
         };
         Box::pin(async move {
-            let sign_in = || Failure::SignIn { next: next.clone() };
+            let sign_in = || Failure::SignIn {
+                next: next.clone(),
+                htmx,
+            };
             let secret = secret.ok_or_else(sign_in)?;
             let state = state.ok_or_else(|| {
                 Failure::from(AppError::Internal(anyhow::anyhow!("AppState missing")))

@@ -950,3 +950,155 @@ async fn console_pages_refuse_bad_input_with_a_page_and_change_nothing() {
     .await;
     assert_eq!(unknown_action.status, 404);
 }
+
+#[actix_web::test]
+async fn the_report_pages_show_the_report_and_download_the_apis_bytes() {
+    let app = spawn_app().await;
+    let t = app
+        .post(
+            "/api/v1/tickets",
+            "TECH_DUKCAPIL",
+            json!({"title": "Gangguan jaringan", "kind": "incident", "reporter": {"name": "Ani"}}),
+        )
+        .await
+        .expect(201);
+    assert!(t["id"].is_string());
+    let s = session(&app, "COORDINATOR").await;
+    let c = [("spbe_console", s.as_str())];
+    // The month that is running: provisional figures, with the ticket just opened.
+    let page = console(
+        &app,
+        "GET",
+        "/console/reports?period=2026-11",
+        &c,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let api = app
+        .get("/api/v1/reports/monthly/2026-11?format=json", "COORDINATOR")
+        .await
+        .expect(200);
+    let opened = api["totals"]["opened"].as_i64().expect("opened");
+    assert!(opened >= 1);
+    assert!(
+        page.body
+            .contains(&format!("<span class=\"big\">{opened}</span>")),
+        "{}",
+        page.body
+    );
+    for link in [
+        "format=xlsx",
+        "format=json",
+        "format=csv&amp;sheet=pds",
+        "format=csv&amp;sheet=tickets",
+    ] {
+        assert!(page.body.contains(link), "no {link} download");
+    }
+    assert!(page.body.contains("id=\"sanctions\""));
+    // The default is the month that ended last.
+    let default = console(&app, "GET", "/console/reports", &c, None, &[]).await;
+    assert!(default.body.contains("2026-10"), "{}", default.body);
+    // A download is the API's own bytes.
+    let csv = console(
+        &app,
+        "GET",
+        "/console/reports/2026-10/download?format=csv&sheet=pds",
+        &c,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(csv.status, 200);
+    let mut api_csv = app
+        .client
+        .get(format!(
+            "{}/api/v1/reports/monthly/2026-10?format=csv&sheet=pds",
+            app.base
+        ))
+        .insert_header((
+            "Authorization",
+            format!("Bearer {}", app.token("COORDINATOR")),
+        ))
+        .send()
+        .await
+        .expect("api csv");
+    let api_bytes = api_csv.body().await.expect("body");
+    assert_eq!(csv.body.as_bytes(), &api_bytes[..]);
+    let bad = console(
+        &app,
+        "GET",
+        "/console/reports/2026-10/download?format=pdf",
+        &c,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    let future = console(
+        &app,
+        "GET",
+        "/console/reports?period=2030-01",
+        &c,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(future.status, 404);
+}
+
+#[actix_web::test]
+async fn the_console_speaks_english_by_config_and_a_stale_refresh_goes_to_sign_in() {
+    let app = spawn_app_with(&[("console.language", "en")]).await;
+    let page = console(&app, "GET", "/console/sign-in", &[], None, &[]).await;
+    assert!(
+        page.body.contains("<html lang=\"en\">") && page.body.contains("With an API token"),
+        "{}",
+        page.body
+    );
+    let s = session(&app, "OPERATOR").await;
+    let c = [("spbe_console", s.as_str())];
+    let queue = console(&app, "GET", "/console/queue", &c, None, &[]).await;
+    assert!(
+        queue.body.contains("Tier 2 queue (Dinas)"),
+        "{}",
+        queue.body
+    );
+    // The queue refreshes itself; once the session is gone the refresh sends the whole
+    // page to sign-in instead of swapping a sign-in form into the table.
+    let rows = console(
+        &app,
+        "GET",
+        "/console/queue/rows",
+        &c,
+        None,
+        &[("HX-Request", "true")],
+    )
+    .await;
+    assert_eq!(rows.status, 200);
+    assert!(
+        rows.body.starts_with("<tbody id=\"queue-rows\""),
+        "{}",
+        rows.body
+    );
+    app.clock.advance(chrono::TimeDelta::hours(13));
+    let mut res = awc::Client::builder()
+        .disable_redirects()
+        .finish()
+        .get(format!("{}/console/queue/rows", app.base))
+        .insert_header(("Cookie", format!("spbe_console={s}")))
+        .insert_header(("HX-Request", "true"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 200);
+    let to = res
+        .headers()
+        .get("HX-Redirect")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(to, "/console/sign-in?next=%2Fconsole%2Fqueue");
+    assert!(res.body().await.expect("body").is_empty());
+}
