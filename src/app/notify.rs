@@ -2,7 +2,8 @@
 //! transaction as the change (so a notice exists exactly when its change does), and the
 //! outbox use cases: the worker's claims and results, the admin's list and retries.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -11,7 +12,7 @@ use serde_json::Value;
 use super::sla::SlaState;
 use super::{new_id, require_admin, App, AppError, AppResult};
 use crate::config::MailLanguage;
-use crate::db::models::{OutboxRow, Ticket};
+use crate::db::models::{Organization, OutboxRow, Service, Ticket, User};
 use crate::db::queries::outbox::{self as q, OutboxFilter};
 use crate::db::queries::{organizations, services, users};
 use crate::db::DbConn;
@@ -114,20 +115,103 @@ fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
+/// What notices look up about recipients (people of a role, mailboxes, organizations,
+/// services, users), remembered for the length of one scheduler batch: the batch's tickets
+/// mostly share them, and one transaction sees one state of them. About twenty of the
+/// statements an escalation sent were these same look-ups, ticket after ticket.
+#[derive(Default)]
+struct Lookups {
+    people: HashMap<(Option<String>, Role), Vec<String>>,
+    mailboxes: HashMap<OrgKind, Vec<String>>,
+    organizations: HashMap<String, Option<Organization>>,
+    services: HashMap<String, Option<Service>>,
+    users: HashMap<String, Option<User>>,
+}
+
+thread_local! {
+    static LOOKUPS: RefCell<Option<Lookups>> = const { RefCell::new(None) };
+}
+
+/// Remembers look-ups on this thread until dropped. Begin one per transaction (a retried
+/// transaction begins a new one), and only where the transaction changes no user,
+/// organization or service.
+pub(crate) struct BatchLookups(());
+
+impl BatchLookups {
+    pub(crate) fn begin() -> BatchLookups {
+        LOOKUPS.with(|l| *l.borrow_mut() = Some(Lookups::default()));
+        BatchLookups(())
+    }
+}
+
+impl Drop for BatchLookups {
+    fn drop(&mut self) {
+        LOOKUPS.with(|l| *l.borrow_mut() = None);
+    }
+}
+
+/// `load`, or what it gave before in this batch.
+fn remembered<K, V>(
+    table: fn(&mut Lookups) -> &mut HashMap<K, V>,
+    key: K,
+    load: impl FnOnce() -> AppResult<V>,
+) -> AppResult<V>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+{
+    let hit = LOOKUPS.with(|l| {
+        l.borrow_mut()
+            .as_mut()
+            .map(|lk| table(lk).get(&key).cloned())
+    });
+    match hit {
+        Some(Some(v)) => Ok(v),
+        Some(None) => {
+            let v = load()?;
+            LOOKUPS.with(|l| {
+                if let Some(lk) = l.borrow_mut().as_mut() {
+                    table(lk).insert(key, v.clone());
+                }
+            });
+            Ok(v)
+        }
+        None => load(),
+    }
+}
+
 /// Active users of a role, optionally of one organization.
 fn people(conn: &mut DbConn, org: Option<&str>, role: Role) -> AppResult<Vec<String>> {
-    Ok(users::list(conn, org, Some(role.as_str()))?
-        .into_iter()
-        .filter(|u| u.active)
-        .map(|u| u.email)
-        .collect())
+    remembered(|l| &mut l.people, (org.map(str::to_string), role), || {
+        Ok(users::list(conn, org, Some(role.as_str()))?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| u.email)
+            .collect())
+    })
 }
 
 pub(crate) fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<String>> {
-    Ok(organizations::list(conn, Some(kind.as_str()))?
-        .into_iter()
-        .filter_map(|o| o.email)
-        .collect())
+    remembered(|l| &mut l.mailboxes, kind, || {
+        Ok(organizations::list(conn, Some(kind.as_str()))?
+            .into_iter()
+            .filter_map(|o| o.email)
+            .collect())
+    })
+}
+
+fn organization(conn: &mut DbConn, id: &str) -> AppResult<Option<Organization>> {
+    remembered(|l| &mut l.organizations, id.to_string(), || {
+        Ok(organizations::get(conn, id)?)
+    })
+}
+
+fn service(conn: &mut DbConn, id: &str) -> AppResult<Option<Service>> {
+    remembered(|l| &mut l.services, id.to_string(), || Ok(services::get(conn, id)?))
+}
+
+fn user(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
+    remembered(|l| &mut l.users, id.to_string(), || Ok(users::get(conn, id)?))
 }
 
 impl App {
@@ -148,9 +232,9 @@ impl App {
         let lang = self.settings.mail.language;
         let tz = sla.map_or(self.ticket_tz, |s| s.context.calendar.timezone());
         let restricted = Classification::parse(&t.classification) != Some(Classification::Normal);
-        let org = organizations::get(conn, &t.organization_id)?;
+        let org = organization(conn, &t.organization_id)?;
         let service = match &t.service_id {
-            Some(id) => services::get(conn, id)?,
+            Some(id) => service(conn, id)?,
             None => None,
         };
         let critical = service
@@ -195,7 +279,7 @@ impl App {
         };
         let from_domain = domain_of(&self.settings.mail.from).to_string();
         let thread = format!("ticket.{}@{from_domain}", t.id);
-        let own = actor.and_then(|a| users::get(conn, &a.user_id).ok().flatten());
+        let own = actor.and_then(|a| user(conn, &a.user_id).ok().flatten());
         let mut ctx = Context {
             ticket,
             event: EventContext::default(),
@@ -311,7 +395,7 @@ impl App {
         let mut out = Vec::new();
         let mut outsiders = Vec::new();
         let assignee = match &t.assignee_id {
-            Some(id) => users::get(conn, id)?.filter(|u| u.active).map(|u| u.email),
+            Some(id) => user(conn, id)?.filter(|u| u.active).map(|u| u.email),
             None => None,
         };
         for role in roles {
@@ -336,7 +420,7 @@ impl App {
                 },
                 "tier_people" => out.extend(tier_people(conn)?),
                 "pd_mailbox" => {
-                    out.extend(organizations::get(conn, &t.organization_id)?.and_then(|o| o.email))
+                    out.extend(organization(conn, &t.organization_id)?.and_then(|o| o.email))
                 }
                 "pd_technicians" => {
                     out.extend(people(conn, Some(&t.organization_id), Role::Technician)?)

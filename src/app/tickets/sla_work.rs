@@ -152,6 +152,9 @@ impl App {
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<AppResult<Option<SlaPass>>>> {
         self.write(|conn| {
+            // The scheduler changes tickets only: the recipients its notices look up stay
+            // as they are for the whole transaction.
+            let _lookups = crate::app::notify::BatchLookups::begin();
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 match conn.transaction(|c| self.sla_pass_in(c, id, owner, now, lease_until)) {
