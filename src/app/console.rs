@@ -7,11 +7,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
 use super::directory::{actor_of, generate_token, hash_token, user_event};
-use super::{new_id, App, AppError, AppResult};
-use crate::db::models::{ConsoleLink, ConsoleSession, OutboxRow};
+use super::notify::NewMessage;
+use super::{App, AppError, AppResult};
+use crate::db::models::{ConsoleLink, ConsoleSession};
 use crate::db::queries::{console as q, outbox, users};
 use crate::domain::scope::Actor;
-use crate::mail::domain_of;
 
 /// Links one user may ask for within `console.link_minutes`: enough for a lost mail or two,
 /// too few to flood a mailbox.
@@ -110,41 +110,18 @@ impl App {
                 .mail
                 .render("sign_in", &ctx)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("mail template sign_in: {e:#}")))?;
-            let from_domain = domain_of(&self.settings.mail.from).to_string();
-            let id = new_id();
-            let refused = (!self.allowed_staff_address(&user.email)).then(|| {
-                format!(
-                    "refused: {} is outside mail.staff_domains (official mail only)",
-                    user.email
-                )
-            });
-            let row = OutboxRow {
-                message_id: format!("{id}@{from_domain}"),
-                id,
+            let row = self.outbox_row(NewMessage {
                 ticket_id: None,
-                event: "sign_in".into(),
+                event: "sign_in",
                 source_id: format!("sign_in:{}", link.id),
                 recipient: user.email.to_ascii_lowercase(),
-                subject: rendered.subject,
-                body_text: rendered.text,
-                body_html: rendered.html,
+                rendered: &rendered,
                 thread_id: None,
-                status: if refused.is_some() {
-                    outbox::DEAD
-                } else {
-                    outbox::QUEUED
-                }
-                .into(),
-                attempts: 0,
-                not_before: now.naive_utc(),
-                next_attempt_at: now.naive_utc(),
-                lease_owner: None,
-                lease_until: None,
-                last_error: refused,
-                created_at: now.naive_utc(),
-                sent_at: None,
+                staff: true,
+                not_before: now,
+                now,
                 attachment: None,
-            };
+            });
             outbox::insert(conn, std::slice::from_ref(&row))?;
             user_event(
                 conn,

@@ -20,6 +20,23 @@ use crate::domain::scope::Actor;
 use crate::domain::{Classification, Criticality, OrgKind, Role};
 use crate::mail::{domain_of, format_instant, EVENTS};
 
+/// What one outbox message is made of (`App::outbox_row` fills in the rest).
+pub(crate) struct NewMessage<'a> {
+    pub ticket_id: Option<String>,
+    pub event: &'a str,
+    /// What the message is about (an audit event, a report period, a sign-in link); one
+    /// message per source and recipient.
+    pub source_id: String,
+    pub recipient: String,
+    pub rendered: &'a crate::mail::Rendered,
+    pub thread_id: Option<String>,
+    /// Whether the address is staff's (the official-mail rule applies).
+    pub staff: bool,
+    pub not_before: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub attachment: Option<String>,
+}
+
 /// One thing that happened to a ticket that may notify: the mail event, the audit event
 /// that recorded it, and that event's data.
 pub(crate) struct Happened {
@@ -182,36 +199,54 @@ where
 
 /// Active users of a role, optionally of one organization.
 fn people(conn: &mut DbConn, org: Option<&str>, role: Role) -> AppResult<Vec<String>> {
-    remembered(|l| &mut l.people, (org.map(str::to_string), role), || {
-        Ok(users::list(conn, org, Some(role.as_str()))?
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| u.email)
-            .collect())
-    })
+    remembered(
+        |l| &mut l.people,
+        (org.map(str::to_string), role),
+        || {
+            Ok(users::list(conn, org, Some(role.as_str()))?
+                .into_iter()
+                .filter(|u| u.active)
+                .map(|u| u.email)
+                .collect())
+        },
+    )
 }
 
 pub(crate) fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<String>> {
-    remembered(|l| &mut l.mailboxes, kind, || {
-        Ok(organizations::list(conn, Some(kind.as_str()))?
-            .into_iter()
-            .filter_map(|o| o.email)
-            .collect())
-    })
+    remembered(
+        |l| &mut l.mailboxes,
+        kind,
+        || {
+            Ok(organizations::list(conn, Some(kind.as_str()))?
+                .into_iter()
+                .filter_map(|o| o.email)
+                .collect())
+        },
+    )
 }
 
 fn organization(conn: &mut DbConn, id: &str) -> AppResult<Option<Organization>> {
-    remembered(|l| &mut l.organizations, id.to_string(), || {
-        Ok(organizations::get(conn, id)?)
-    })
+    remembered(
+        |l| &mut l.organizations,
+        id.to_string(),
+        || Ok(organizations::get(conn, id)?),
+    )
 }
 
 fn service(conn: &mut DbConn, id: &str) -> AppResult<Option<Service>> {
-    remembered(|l| &mut l.services, id.to_string(), || Ok(services::get(conn, id)?))
+    remembered(
+        |l| &mut l.services,
+        id.to_string(),
+        || Ok(services::get(conn, id)?),
+    )
 }
 
 fn user(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
-    remembered(|l| &mut l.users, id.to_string(), || Ok(users::get(conn, id)?))
+    remembered(
+        |l| &mut l.users,
+        id.to_string(),
+        || Ok(users::get(conn, id)?),
+    )
 }
 
 impl App {
@@ -331,42 +366,62 @@ impl App {
                 _ => now,
             };
             for (r, staff) in recipients {
-                let id = new_id();
-                // An official-mail rule refuses the address: recorded, never dropped.
-                let refused = (staff && !self.allowed_staff_address(&r)).then(|| {
-                    format!("refused: {r} is outside mail.staff_domains (official mail only)")
-                });
-                rows.push(OutboxRow {
-                    message_id: format!("{id}@{from_domain}"),
-                    id,
+                rows.push(self.outbox_row(NewMessage {
                     ticket_id: Some(t.id.clone()),
-                    event: h.event.to_string(),
+                    event: h.event,
                     source_id: h.audit_id.clone(),
                     recipient: r,
-                    subject: rendered.subject.clone(),
-                    body_text: rendered.text.clone(),
-                    body_html: rendered.html.clone(),
+                    rendered: &rendered,
                     thread_id: Some(thread.clone()),
-                    status: if refused.is_some() {
-                        q::DEAD
-                    } else {
-                        q::QUEUED
-                    }
-                    .into(),
-                    attempts: 0,
-                    not_before: not_before.naive_utc(),
-                    next_attempt_at: not_before.naive_utc(),
-                    lease_owner: None,
-                    lease_until: None,
-                    last_error: refused,
-                    created_at: now.naive_utc(),
-                    sent_at: None,
+                    staff,
+                    not_before,
+                    now,
                     attachment: None,
-                });
+                }));
             }
         }
         q::insert(conn, &rows)?;
         Ok(())
+    }
+
+    /// A message for the outbox, queued for `not_before`; one to a staff address outside
+    /// `mail.staff_domains` is recorded as refused (dead), never dropped.
+    pub(crate) fn outbox_row(&self, m: NewMessage<'_>) -> OutboxRow {
+        let from_domain = domain_of(&self.settings.mail.from);
+        let id = new_id();
+        let refused = (m.staff && !self.allowed_staff_address(&m.recipient)).then(|| {
+            format!(
+                "refused: {} is outside mail.staff_domains (official mail only)",
+                m.recipient
+            )
+        });
+        OutboxRow {
+            message_id: format!("{id}@{from_domain}"),
+            id,
+            ticket_id: m.ticket_id,
+            event: m.event.to_string(),
+            source_id: m.source_id,
+            recipient: m.recipient,
+            subject: m.rendered.subject.clone(),
+            body_text: m.rendered.text.clone(),
+            body_html: m.rendered.html.clone(),
+            thread_id: m.thread_id,
+            status: if refused.is_some() {
+                q::DEAD
+            } else {
+                q::QUEUED
+            }
+            .into(),
+            attempts: 0,
+            not_before: m.not_before.naive_utc(),
+            next_attempt_at: m.not_before.naive_utc(),
+            lease_owner: None,
+            lease_until: None,
+            last_error: refused,
+            created_at: m.now.naive_utc(),
+            sent_at: None,
+            attachment: m.attachment,
+        }
     }
 
     /// Whether a staff address is in `mail.staff_domains` (always, when that list is empty).

@@ -192,19 +192,45 @@ fn signed_in(req: &HttpRequest, console: &Console, secret: String, next: &str) -
     Ok(res)
 }
 
+/// Checks a sign-in form's token, runs the sign-in, and lands on `next` with the session's
+/// cookie, or shows the sign-in page with what went wrong.
+async fn sign_in_with<F>(
+    req: &HttpRequest,
+    console: &Console,
+    state: &State,
+    csrf: &str,
+    next: Option<&str>,
+    sign_in: F,
+) -> Page
+where
+    F: FnOnce(&crate::app::App) -> crate::app::AppResult<crate::app::console::NewSession>
+        + Send
+        + 'static,
+{
+    check_pre(req, csrf)?;
+    let next = safe_next(next);
+    match call(state, sign_in).await {
+        Ok(s) => signed_in(req, console, s.secret, &next),
+        Err(f) => Ok(sign_in_failed(req, console, &next, f)),
+    }
+}
+
 pub async fn redeem_link(
     req: HttpRequest,
     console: Console,
     state: State,
     form: web::Form<CodeForm>,
 ) -> Page {
-    check_pre(&req, &form.csrf)?;
-    let next = safe_next(form.next.as_deref());
     let code = form.code.clone();
-    match call(&state, move |app| app.redeem_sign_in_link(&code)).await {
-        Ok(s) => signed_in(&req, &console, s.secret, &next),
-        Err(f) => Ok(sign_in_failed(&req, &console, &next, f)),
-    }
+    sign_in_with(
+        &req,
+        &console,
+        &state,
+        &form.csrf,
+        form.next.as_deref(),
+        move |app| app.redeem_sign_in_link(&code),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -220,13 +246,16 @@ pub async fn token_sign_in(
     state: State,
     form: web::Form<TokenForm>,
 ) -> Page {
-    check_pre(&req, &form.csrf)?;
-    let next = safe_next(form.next.as_deref());
     let token = form.token.clone();
-    match call(&state, move |app| app.sign_in_with_token(&token)).await {
-        Ok(s) => signed_in(&req, &console, s.secret, &next),
-        Err(f) => Ok(sign_in_failed(&req, &console, &next, f)),
-    }
+    sign_in_with(
+        &req,
+        &console,
+        &state,
+        &form.csrf,
+        form.next.as_deref(),
+        move |app| app.sign_in_with_token(&token),
+    )
+    .await
 }
 
 #[derive(Deserialize)]

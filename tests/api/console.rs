@@ -354,18 +354,11 @@ async fn the_console_carries_a_ticket_from_tier_1_to_resolution() {
         .get_named_cookie(spbe_desk::console::SESSION_COOKIE)
         .await
         .expect("session cookie");
-    let before = app
-        .send(
-            "GET",
-            &format!(
-                "/api/v1/tickets/{}/events",
-                &ticket_path["/console/tickets/".len()..]
-            ),
-            Some("AUDITOR"),
-            None,
-        )
-        .await
-        .expect(200);
+    let trail = format!(
+        "/api/v1/tickets/{}/events",
+        &ticket_path["/console/tickets/".len()..]
+    );
+    let before = app.get(&trail, "AUDITOR").await.expect(200);
     let mut res = app
         .client
         .post(format!("{}{ticket_path}/comment", app.base))
@@ -376,18 +369,7 @@ async fn the_console_carries_a_ticket_from_tier_1_to_resolution() {
     assert_eq!(res.status().as_u16(), 403);
     let page = String::from_utf8(res.body().await.expect("body").to_vec()).expect("utf-8");
     assert!(page.contains("security token"), "{page}");
-    let after = app
-        .send(
-            "GET",
-            &format!(
-                "/api/v1/tickets/{}/events",
-                &ticket_path["/console/tickets/".len()..]
-            ),
-            Some("AUDITOR"),
-            None,
-        )
-        .await
-        .expect(200);
+    let after = app.get(&trail, "AUDITOR").await.expect(200);
     assert_eq!(before["items"], after["items"]);
 
     for c in [tech, op, auditor, other_tech, sup] {

@@ -8,13 +8,12 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::{internal, Format, Sheet};
-use crate::app::notify::mailboxes;
-use crate::app::{new_id, App, AppError, AppResult};
-use crate::db::models::OutboxRow;
+use crate::app::notify::{mailboxes, NewMessage};
+use crate::app::{App, AppError, AppResult};
 use crate::db::queries::{outbox, reports as q};
 use crate::domain::report::Period;
 use crate::domain::OrgKind;
-use crate::mail::{domain_of, format_instant};
+use crate::mail::format_instant;
 
 impl App {
     /// All bytes of a stored report format.
@@ -109,9 +108,8 @@ impl App {
             .render("report", &ctx)
             .map_err(|e| internal(anyhow::anyhow!("mail template report: {e:#}")))?;
         let source = format!("report:{}", period.label);
-        let from_domain = domain_of(&self.settings.mail.from).to_string();
         self.write(|conn| {
-            let now = self.now().naive_utc();
+            let now = self.now();
             let addresses = mailboxes(conn, OrgKind::Coordination)?;
             if addresses.is_empty() {
                 tracing::warn!(
@@ -125,32 +123,18 @@ impl App {
                 if outbox::exists(conn, &source, &address)? {
                     continue;
                 }
-                let id = new_id();
-                let refused = (!self.allowed_staff_address(&address)).then(|| {
-                    format!("refused: {address} is outside mail.staff_domains (official mail only)")
-                });
-                rows.push(OutboxRow {
-                    message_id: format!("{id}@{from_domain}"),
-                    id,
+                rows.push(self.outbox_row(NewMessage {
                     ticket_id: None,
-                    event: "report".into(),
+                    event: "report",
                     source_id: source.clone(),
                     recipient: address,
-                    subject: rendered.subject.clone(),
-                    body_text: rendered.text.clone(),
-                    body_html: rendered.html.clone(),
+                    rendered: &rendered,
                     thread_id: None,
-                    status: if refused.is_some() { outbox::DEAD } else { outbox::QUEUED }.into(),
-                    attempts: 0,
+                    staff: true,
                     not_before: now,
-                    next_attempt_at: now,
-                    lease_owner: None,
-                    lease_until: None,
-                    last_error: refused,
-                    created_at: now,
-                    sent_at: None,
+                    now,
                     attachment: attached.then(|| format!("report:{}:{xlsx}", period.label)),
-                });
+                }));
             }
             outbox::insert(conn, &rows)?;
             Ok(rows.len())
