@@ -161,6 +161,7 @@ async fn main() {
     }
 
     let app = Application::build_with_db(settings, Arc::new(SystemClock), db).expect("build");
+    let daemon = app.state().app.clone();
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder()
@@ -173,6 +174,7 @@ async fn main() {
     let errors = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let writes_before = daemon.db.write_times().totals();
     let mut writers = Vec::new();
     for _ in 0..clients {
         let (client, base, tech, made, counter, errors) = (
@@ -254,6 +256,7 @@ async fn main() {
         get_lat.extend(r.await.expect("reader"));
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let writes_after = daemon.db.write_times().totals();
     let created = create_lat.len();
     let create_rate = created as f64 / elapsed;
     let (c50, c99) = percentiles(create_lat);
@@ -264,6 +267,20 @@ async fn main() {
     println!(
         "GET /tickets/{{id}} (load) {:>9.0}/s   p50 {g50:>7.2} ms   p99 {g99:>7.2} ms",
         get_n as f64 / elapsed
+    );
+    // What a write transaction of that phase spent its time on (db::WriteTimes): waiting
+    // for the write lock and a connection, running its statements, committing.
+    let n = writes_after.0.saturating_sub(writes_before.0).max(1) as f64;
+    let per = |a: f64, b: f64| 1000.0 * (a - b) / n;
+    let (wait, work, commit) = (
+        per(writes_after.1, writes_before.1),
+        per(writes_after.2, writes_before.2),
+        per(writes_after.3, writes_before.3),
+    );
+    println!(
+        "write transactions       {:>9.0}/s   mean wait {wait:.2} ms, statements {work:.2} ms, commit {commit:.2} ms; held {:.0}% of the phase",
+        n / elapsed,
+        100.0 * (n * (work + commit) / 1000.0) / elapsed
     );
 
     // 3. First pages of the list, by role, plain, filtered and searched.

@@ -33,6 +33,8 @@ pub struct Snapshot {
     pub scheduler_lag_seconds: f64,
     pub pool_in_use: u32,
     pub pool_idle: u32,
+    /// This daemon's write transactions: (count, seconds waiting, working, committing).
+    pub db_writes: (u64, f64, f64, f64),
 }
 
 pub struct Metrics {
@@ -204,6 +206,19 @@ impl Metrics {
                 &META,
             )
             .set(f64::from(n));
+        }
+        let (count, wait, work, commit) = s.db_writes;
+        r.register_counter(&key("spbe_desk_db_write_transactions_total", &[]), &META)
+            .absolute(count);
+        for (phase, secs) in [("wait", wait), ("work", work), ("commit", commit)] {
+            r.register_gauge(
+                &key(
+                    "spbe_desk_db_write_time_seconds",
+                    &[("phase", phase.to_string())],
+                ),
+                &META,
+            )
+            .set(secs);
         }
         self.recorder.handle().render()
     }

@@ -89,6 +89,7 @@ impl App {
                 scheduler_lag_seconds: lag,
                 pool_in_use,
                 pool_idle,
+                db_writes: self.db.write_times().totals(),
             })
         })
     }

@@ -226,6 +226,43 @@ pub struct Db {
     /// quarter of the pool always serves reads (SQLite's writers queue on `write_lock`
     /// without holding connections already).
     write_slots: Option<Arc<Slots>>,
+    /// Where this daemon's write transactions spend their time.
+    write_times: Arc<WriteTimes>,
+}
+
+/// Totals over this daemon's write transactions, in nanoseconds: waiting for the write lock
+/// (SQLite) or a slot and a connection, running the use case's statements, and committing
+/// (the durable part). `/metrics` shows them; the load bench divides them by the count to
+/// say what bounds a creation.
+#[derive(Debug, Default)]
+pub struct WriteTimes {
+    pub count: std::sync::atomic::AtomicU64,
+    pub wait_ns: std::sync::atomic::AtomicU64,
+    pub work_ns: std::sync::atomic::AtomicU64,
+    pub commit_ns: std::sync::atomic::AtomicU64,
+}
+
+impl WriteTimes {
+    fn add(&self, wait: Duration, work: Duration, commit: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.count.fetch_add(1, Relaxed);
+        self.wait_ns.fetch_add(ns(wait), Relaxed);
+        self.work_ns.fetch_add(ns(work), Relaxed);
+        self.commit_ns.fetch_add(ns(commit), Relaxed);
+    }
+
+    /// (count, wait, work, commit) in seconds.
+    pub fn totals(&self) -> (u64, f64, f64, f64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = |a: &std::sync::atomic::AtomicU64| a.load(Relaxed) as f64 / 1e9;
+        (
+            self.count.load(Relaxed),
+            s(&self.wait_ns),
+            s(&self.work_ns),
+            s(&self.commit_ns),
+        )
+    }
 }
 
 /// A counting semaphore for blocking threads.
@@ -320,7 +357,13 @@ impl Db {
                     freed: std::sync::Condvar::new(),
                 })
             }),
+            write_times: Arc::new(WriteTimes::default()),
         })
+    }
+
+    /// Where this daemon's write transactions spent their time so far.
+    pub fn write_times(&self) -> &WriteTimes {
+        &self.write_times
     }
 
     pub fn backend(&self) -> Backend {
@@ -372,6 +415,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<DieselError> + From<DbError>,
     {
+        let asked = Instant::now();
         // The process write lock comes before the pool check-out: writers queued behind it
         // must not hold connections that readers need. A poisoned lock only means another
         // writer panicked; the database rolled that transaction back, so the lock is still
@@ -390,7 +434,9 @@ impl Db {
         };
         let mut conn = self.conn()?;
         let sqlite = self.backend == Backend::Sqlite;
-        (*conn).transaction(|c| {
+        let started = Instant::now();
+        let mut worked = started;
+        let out = (*conn).transaction(|c| {
             if sqlite {
                 // Take SQLite's write lock first, as BEGIN IMMEDIATE would (a write statement
                 // takes it even when it changes no row). A writer in another process (a CLI
@@ -399,8 +445,14 @@ impl Db {
                 diesel::sql_query("UPDATE ticket_counters SET last_value = last_value WHERE 0 = 1")
                     .execute(c)?;
             }
-            f(c)
-        })
+            let r = f(c);
+            worked = Instant::now();
+            r
+        });
+        let done = Instant::now();
+        self.write_times
+            .add(started - asked, worked - started, done - worked);
+        out
     }
 
     /// Runs `f` on a pooled connection without an explicit transaction.

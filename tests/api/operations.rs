@@ -255,6 +255,22 @@ async fn metrics_parse_and_move_with_creation_escalation_and_breach() {
         value(&s, "spbe_desk_tickets_created_total", &[]),
         created + 1.0
     );
+    // The creation was a write transaction (with the token's first-use stamp, two), and
+    // they took time to run and commit.
+    assert_eq!(
+        value(&s, "spbe_desk_db_write_transactions_total", &[]),
+        value(&before, "spbe_desk_db_write_transactions_total", &[]) + 2.0
+    );
+    for phase in ["work", "commit"] {
+        let spent = |scrape| {
+            value(
+                scrape,
+                "spbe_desk_db_write_time_seconds",
+                &[("phase", phase)],
+            )
+        };
+        assert!(spent(&s) > spent(&before), "{phase} did not move");
+    }
     assert_eq!(
         value(&s, "spbe_desk_tickets", &[("status", "new"), ("tier", "1")]),
         1.0
