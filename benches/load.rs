@@ -139,6 +139,14 @@ async fn main() {
     let settings = Settings::defaults_with(&overrides).expect("settings");
     let (db, [tech, operator, supervisor]) =
         scratch::demo_city(&settings, ["TECH_DUKCAPIL", "OPERATOR", "SUPERVISOR"]).await;
+    // BENCH_NO_SEARCH=1 (SQLite): without the trigram index's insert trigger, to measure
+    // what indexing a ticket's text costs a creation. Searches then find nothing new.
+    if std::env::var("BENCH_NO_SEARCH").is_ok_and(|v| v == "1") && scratch.sqlite_path.is_some() {
+        let mut c = db.conn().expect("conn");
+        c.batch_execute("DROP TRIGGER tickets_search_insert")
+            .expect("drop the search trigger");
+        println!("without the search index's insert trigger");
+    }
 
     println!(
         "spbe-desk load, {backend}, {clients} clients, {seconds} s a phase, {} cores",
