@@ -231,26 +231,41 @@ impl TestApp {
         headers: &[(&str, &str)],
     ) -> Resp {
         let m = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.client.request(m, format!("{}{}", self.base, path));
-        if let Some(w) = who {
-            req = req.insert_header(("Authorization", format!("Bearer {}", self.token(w))));
-        }
         let has_ct = headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        let mut resp = match body {
-            Some(b) => {
-                if !has_ct {
-                    req = req.insert_header(("Content-Type", "application/json"));
-                }
-                req.send_body(b).await
+        // The test client's own connection pool can fail to hand out a connection on a
+        // machine loaded by other jobs (seen once: `Connect(Disconnected)`). Nothing reached
+        // the daemon then, so sending again is safe; anything else fails the test.
+        let mut attempt = 0;
+        let mut resp = loop {
+            let mut req = self
+                .client
+                .request(m.clone(), format!("{}{}", self.base, path));
+            if let Some(w) = who {
+                req = req.insert_header(("Authorization", format!("Bearer {}", self.token(w))));
             }
-            None => req.send().await,
-        }
-        .expect("request sent");
+            for (k, v) in headers {
+                req = req.insert_header((*k, *v));
+            }
+            let sent = match &body {
+                Some(b) => {
+                    if !has_ct {
+                        req = req.insert_header(("Content-Type", "application/json"));
+                    }
+                    req.send_body(b.clone()).await
+                }
+                None => req.send().await,
+            };
+            match sent {
+                Err(awc::error::SendRequestError::Connect(e)) if attempt < 3 => {
+                    attempt += 1;
+                    eprintln!("test client could not connect ({e}); sending again");
+                    actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                other => break other.expect("request sent"),
+            }
+        };
         let status = resp.status();
         let content_type = resp
             .headers()
