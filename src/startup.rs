@@ -82,7 +82,7 @@ impl Application {
             .ok_or_else(|| anyhow::anyhow!("http.rate_limit: not a rate limit"))?;
         let request_timeout = Duration::from_secs(app.settings.http.request_timeout_seconds);
         let console = if app.settings.console.enabled {
-            Some(web::Data::new(crate::console::Console::new(
+            Some(web::Data::new(crate::routes::console::Console::new(
                 &app.settings,
                 app.ticket_tz,
             )?))
@@ -143,7 +143,7 @@ impl Application {
                 .configure(|cfg| {
                     if let Some(c) = console {
                         cfg.app_data(c);
-                        crate::console::configure(cfg);
+                        crate::routes::console::configure(cfg);
                     }
                 })
                 .configure(routes::configure)

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod calendars;
+pub mod console;
 pub mod dto;
 pub mod error;
 pub mod extract;

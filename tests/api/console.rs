@@ -351,7 +351,7 @@ async fn the_console_carries_a_ticket_from_tier_1_to_resolution() {
     // A form post without the CSRF token is refused and changes nothing, even with the
     // session's own cookie.
     let cookie = tech
-        .get_named_cookie(spbe_desk::console::SESSION_COOKIE)
+        .get_named_cookie(spbe_desk::routes::console::SESSION_COOKIE)
         .await
         .expect("session cookie");
     let trail = format!(
@@ -495,7 +495,7 @@ async fn session(app: &TestApp, who: &str) -> String {
     )
     .await;
     assert_eq!(a.status, 303, "{}", a.body);
-    a.cookie(spbe_desk::console::SESSION_COOKIE)
+    a.cookie(spbe_desk::routes::console::SESSION_COOKIE)
         .expect("session cookie")
 }
 

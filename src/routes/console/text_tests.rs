@@ -24,7 +24,7 @@ fn every_literal_key_in_the_templates_has_a_text() {
     let re = regex::Regex::new(r#"\bt\(["']([a-z0-9_.]+)["']\)"#).expect("regex");
     let mut missing = Vec::new();
     let mut found = 0;
-    for (name, source) in crate::console::render::TEMPLATES {
+    for (name, source) in crate::routes::console::render::TEMPLATES {
         for c in re.captures_iter(source) {
             found += 1;
             if !has(&c[1]) {
