@@ -863,8 +863,23 @@ pub async fn create_ticket(
 
 // ---- the supervisors' dashboard ----
 
-/// Bars of a chart, one per row, as SVG geometry computed here (no script needed).
-fn bars(items: &[(String, String, Option<f64>)], target: f64) -> serde_json::Value {
+/// A report's SLA met percent per PD as bars of a chart: SVG geometry computed here (no
+/// script needed), with the report's finding threshold as `target`.
+fn met_chart(report: &serde_json::Value, target: f64) -> serde_json::Value {
+    let items: Vec<(&str, &str, Option<f64>)> = report["pds"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    (
+                        p["code"].as_str().unwrap_or_default(),
+                        p["name"].as_str().unwrap_or_default(),
+                        p["sla_met_percent"].as_f64(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     const ROW: f64 = 28.0;
     const LABEL: f64 = 150.0;
     const WIDTH: f64 = 420.0;
@@ -901,20 +916,6 @@ pub async fn dashboard(signed: Signed, console: Console, state: State) -> Page {
         ids.extend(d.soon.iter().filter_map(|v| v.ticket.assignee_id.clone()));
         let names = app.user_names(ids.into_iter().collect())?;
         let soon: Vec<_> = d.soon.iter().map(|v| queue_row(v, &orgs, &names, now)).collect();
-        let pds: Vec<(String, String, Option<f64>)> = d.month_report["pds"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        (
-                            p["code"].as_str().unwrap_or_default().to_string(),
-                            p["name"].as_str().unwrap_or_default().to_string(),
-                            p["sla_met_percent"].as_f64(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         let mut load: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
         let (mut open, mut unassigned) = (0, 0);
         for (status, assignee, n) in &d.tier2 {
@@ -939,7 +940,7 @@ pub async fn dashboard(signed: Signed, console: Console, state: State) -> Page {
             "soon_hours": d.soon_hours,
             "month": d.month.label,
             "totals": d.month_report["totals"],
-            "chart": bars(&pds, app.settings.reports.pd_met_below_percent),
+            "chart": met_chart(&d.month_report, app.settings.reports.pd_met_below_percent),
             "tier2": {
                 "open": open,
                 "unassigned": unassigned,
@@ -985,20 +986,6 @@ pub async fn reports(
         let monthly = label.len() == 7;
         let period = app.report_period(label.trim(), monthly)?;
         let report = app.report_json(&period)?;
-        let pds: Vec<(String, String, Option<f64>)> = report["pds"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        (
-                            p["code"].as_str().unwrap_or_default().to_string(),
-                            p["name"].as_str().unwrap_or_default().to_string(),
-                            p["sla_met_percent"].as_f64(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         // The last twelve months to pick from.
         let mut months = Vec::new();
         let mut at = now;
@@ -1012,7 +999,7 @@ pub async fn reports(
             "period": period.label,
             "monthly": monthly,
             "report": report,
-            "chart": bars(&pds, app.settings.reports.pd_met_below_percent),
+            "chart": met_chart(&report, app.settings.reports.pd_met_below_percent),
             "months": months,
         }))
     })

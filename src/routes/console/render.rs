@@ -20,7 +20,8 @@ pub struct Console {
     env: Arc<Environment<'static>>,
     pub lang: MailLanguage,
     pub secure_cookies: SecureCookies,
-    pub trusted_proxies: Vec<IpAddr>,
+    /// Shared, so that handing the console to a handler copies no list.
+    pub trusted_proxies: Arc<[IpAddr]>,
     pub refresh_seconds: u32,
     pub mail_links: bool,
 }
@@ -93,7 +94,8 @@ impl Console {
                 .trusted_proxies
                 .iter()
                 .filter_map(|p| p.parse().ok())
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             refresh_seconds: settings.console.refresh_seconds,
             mail_links: settings.console.mail_links,
         })
