@@ -16,8 +16,9 @@
 //! effect is guarded by state under the ticket's row lock (a breach is recorded only where
 //! none is, escalation only from Tier 1) and by the database: the SLA ledger takes each
 //! warning, breach and escalation at most once per ticket and target (a unique index). A
-//! ticket whose processing fails is held by a lease for `scheduler.lease_seconds`: no daemon
-//! retries it in a tight loop, and after that any daemon retries it.
+//! ticket whose processing fails keeps its batch's lease for `scheduler.lease_seconds`
+//! (the failed work rolls back, the lease was committed before it): no daemon retries it in
+//! a tight loop, and after that any daemon retries it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -73,15 +74,7 @@ pub fn tick(app: &App, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickRe
             Err(e) => {
                 tracing::warn!(error = %e, tickets = ids.len(), "SLA batch failed; working its tickets one by one");
                 ids.iter()
-                    .map(|id| {
-                        let r = app.sla_pass(id, owner, now, lease_until);
-                        if r.is_err() {
-                            if let Err(e) = app.sla_hold(id, owner, now, lease_until) {
-                                tracing::warn!(ticket = %id, error = %e, "could not hold the failed ticket");
-                            }
-                        }
-                        r
-                    })
+                    .map(|id| app.sla_pass(id, owner, now, lease_until))
                     .collect()
             }
         };

@@ -141,7 +141,8 @@ impl App {
     /// The scheduler's work on a batch of due tickets in one transaction, so the batch
     /// shares one durable commit (and the pages it writes) instead of paying one per
     /// ticket. Each ticket runs in a savepoint of its own: one whose processing fails is
-    /// rolled back alone and held by a lease until `lease_until`, and the others commit.
+    /// rolled back alone, held by the batch's lease until `lease_until`, and the others
+    /// commit.
     /// A transient error (a deadlock, contention) fails the whole batch, which `write`
     /// then runs again. The results are in the order of `ids`.
     pub fn sla_pass_batch(
@@ -159,10 +160,9 @@ impl App {
             for id in ids {
                 match conn.transaction(|c| self.sla_pass_in(c, id, owner, now, lease_until)) {
                     Err(e) if e.is_transient() => return Err(e),
-                    Err(e) => {
-                        q::claim(conn, id, owner, now.naive_utc(), lease_until.naive_utc())?;
-                        out.push(Err(e));
-                    }
+                    // Rolled back to its savepoint; the batch's lease, committed before,
+                    // keeps it from every scheduler until `lease_until`.
+                    Err(e) => out.push(Err(e)),
                     Ok(pass) => out.push(Ok(pass)),
                 }
             }
@@ -197,26 +197,6 @@ impl App {
             changed: v.ticket.version != version,
             escalated: tier == 1 && v.ticket.tier == 2,
         }))
-    }
-
-    /// Holds a ticket whose processing failed away from every scheduler until `until`.
-    pub fn sla_hold(
-        &self,
-        id: &str,
-        owner: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> AppResult<()> {
-        self.write(|conn| {
-            Ok(q::claim(
-                conn,
-                id,
-                owner,
-                now.naive_utc(),
-                until.naive_utc(),
-            )?)
-        })
-        .map(|_| ())
     }
 
     /// Leases up to `limit` tickets due at `now` to `owner` until `until`, in a

@@ -189,31 +189,6 @@ pub fn events_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<SlaEvent
         .load(conn)
 }
 
-/// Claims (or extends this owner's lease on) one due ticket for `owner` until `until`. The conditional UPDATE is atomic on
-/// both backends, so of several daemons exactly one sees a changed row.
-pub fn claim(
-    conn: &mut DbConn,
-    id: &str,
-    owner: &str,
-    now: NaiveDateTime,
-    until: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        t::tickets
-            .filter(t::id.eq(id))
-            .filter(t::sla_next_at.le(now))
-            .filter(
-                t::sla_lease_until
-                    .is_null()
-                    .or(t::sla_lease_until.lt(now))
-                    .or(t::sla_lease_owner.eq(owner)),
-            ),
-    )
-    .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
 pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<()> {
     diesel::update(
         t::tickets
