@@ -136,7 +136,16 @@ fn dump_table(conn: &mut DbConn, table: &str) -> anyhow::Result<Vec<String>> {
                 .select(TicketCounter::as_select())
                 .load(conn)?,
         )?,
-        "tickets" => rows_json(tickets::table.select(Ticket::as_select()).load(conn)?)?,
+        "tickets" => {
+            // Oldest first, so that a restore gives SQLite rowids in creation order, as the
+            // daemon's own inserts do: a search walks a page's rowid range (see
+            // `db::queries::tickets`), which would otherwise span the whole table.
+            let mut rows = tickets::table.select(Ticket::as_select()).load(conn)?;
+            rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            rows.iter()
+                .map(serde_json::to_string)
+                .collect::<Result<Vec<_>, _>>()?
+        }
         "personal_data" => rows_json(
             personal_data::table
                 .select(PersonalData::as_select())

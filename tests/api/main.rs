@@ -17,6 +17,7 @@ mod retention;
 mod robustness;
 mod sanctions;
 mod scope;
+mod search;
 mod services;
 mod sla;
 mod tickets;

@@ -6,7 +6,8 @@ use crate::db::models::{NewTicket, Ticket, TicketChangeset, TicketDelta};
 use crate::db::schema::ticket_counters::dsl as counters;
 use crate::db::schema::tickets::dsl as t;
 use diesel::dsl::sql;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text as Text_};
+use std::collections::HashSet;
 
 use crate::db::{is_unique_violation, Backend, DbConn};
 use crate::domain::scope::Actor;
@@ -158,13 +159,75 @@ fn branch_filter<'a>(q: Boxed<'a>, b: &Branch<'_>) -> Boxed<'a> {
     }
 }
 
+/// How `q` narrows a list.
+enum Text {
+    None,
+    /// PostgreSQL (answered from its trigram indexes), or a text too short for a trigram:
+    /// a LIKE over title, description and number.
+    Like(String),
+    /// SQLite, a text that few tickets contain: the rowids of all of them.
+    Rowids(Vec<i64>),
+    /// SQLite, a text that many tickets contain: each branch is walked in page order and
+    /// checked against the index (`walk`); the FTS5 phrase is kept for the walk.
+    Walk(String),
+    /// SQLite, the whole FTS5 match as a subquery: what a walk falls back to when the
+    /// branch holds few of the many matches.
+    Fts(String),
+}
+
+/// At most this many matches are fetched to decide how a SQLite search reads.
+const FEW_MATCHES: i64 = 2_000;
+/// A walk's first chunk; each next one is four times larger, up to `WALK_CHUNK_MAX`.
+const WALK_CHUNK: i64 = 256;
+const WALK_CHUNK_MAX: i64 = 16_384;
+/// A walk that read this many of a branch's tickets without filling the page hands the
+/// rest to the index's full match.
+const WALK_LIMIT: usize = 20_000;
+
+impl Text {
+    /// On SQLite a text of three characters or more is looked up in the FTS5 trigram index
+    /// (migration ticket_search), as a quoted phrase: any substring of title, description or
+    /// number, case-insensitively. Reading whole the rowids of a text that many tickets
+    /// contain costs as many lookups as there are matches (922 ms at p99 for a word in one
+    /// ticket in twenty, at 1,000,000 tickets), so such a text walks the pages instead.
+    fn of(conn: &mut DbConn, q: Option<&str>) -> QueryResult<Text> {
+        let Some(text) = q else {
+            return Ok(Text::None);
+        };
+        if conn.backend() != Backend::Sqlite || text.chars().count() < 3 {
+            return Ok(Text::Like(like_contains(text)));
+        }
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        let rowids: Vec<i64> = diesel::sql_query(
+            "SELECT rowid AS rowid FROM tickets_search WHERE tickets_search MATCH ? LIMIT ?",
+        )
+        .bind::<Text_, _>(&phrase)
+        .bind::<BigInt, _>(FEW_MATCHES)
+        .load::<SearchHit>(conn)?
+        .into_iter()
+        .map(|h| h.rowid)
+        .collect();
+        Ok(if (rowids.len() as i64) < FEW_MATCHES {
+            Text::Rowids(rowids)
+        } else {
+            Text::Walk(phrase)
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct SearchHit {
+    #[diesel(sql_type = BigInt)]
+    rowid: i64,
+}
+
 /// The caller's filters, the same for every branch; `status` is the one status a branch
 /// split by status reads, else the filter's list applies.
 fn filtered<'a>(
     mut q: Boxed<'a>,
     f: &TicketFilter,
     status: Option<&str>,
-    backend: Backend,
+    text: &Text,
 ) -> Boxed<'a> {
     if let Some(s) = status {
         q = q.filter(t::status.eq(s.to_string()));
@@ -192,30 +255,29 @@ fn filtered<'a>(
     if let Some(b) = f.breached {
         q = q.filter(t::sla_breached.eq(b));
     }
-    if let Some(text) =
-        f.q.as_deref()
-            .filter(|t| backend == Backend::Sqlite && t.chars().count() >= 3)
-    {
-        // The FTS5 trigram index (migration ticket_search): a quoted phrase matches any
-        // substring of title, description or number, case-insensitively. PostgreSQL
-        // answers the LIKEs below from its trigram indexes; shorter texts have no trigram.
-        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-        q = q.filter(
-            sql::<Bool>(
-                "tickets.rowid IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
-            )
-            .bind::<Text, _>(phrase)
-            .sql(")"),
-        );
-    } else if let Some(text) = &f.q {
-        let pat = like_contains(text);
-        q = q.filter(
-            lower(t::title)
-                .like(pat.clone())
-                .escape('\\')
-                .or(lower(t::description).like(pat.clone()).escape('\\'))
-                .or(lower(t::number).like(pat).escape('\\')),
-        );
+    match text {
+        Text::None | Text::Walk(_) => {}
+        Text::Like(pat) => {
+            q = q.filter(
+                lower(t::title)
+                    .like(pat.clone())
+                    .escape('\\')
+                    .or(lower(t::description).like(pat.clone()).escape('\\'))
+                    .or(lower(t::number).like(pat.clone()).escape('\\')),
+            );
+        }
+        Text::Rowids(rowids) => {
+            q = q.filter(sql::<BigInt>("tickets.rowid").eq_any(rowids.clone()));
+        }
+        Text::Fts(phrase) => {
+            q = q.filter(
+                sql::<Bool>(
+                    "tickets.rowid IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
+                )
+                .bind::<Text_, _>(phrase.clone())
+                .sql(")"),
+            );
+        }
     }
     if let Some((at, id)) = &f.after {
         q = q.filter(
@@ -227,12 +289,116 @@ fn filtered<'a>(
     q
 }
 
+/// One branch's first `want` rows in page order (newest first).
+fn branch_page(
+    conn: &mut DbConn,
+    b: &Branch<'_>,
+    f: &TicketFilter,
+    status: Option<&str>,
+    text: &Text,
+    want: i64,
+) -> QueryResult<Vec<Ticket>> {
+    let Text::Walk(phrase) = text else {
+        return filtered(branch_filter(t::tickets.into_boxed(), b), f, status, text)
+            .order((t::created_at.desc(), t::id.desc()))
+            .limit(want)
+            .select(Ticket::as_select())
+            .load(conn);
+    };
+    // The branch's tickets in page order, through its `(column, created_at, id)` index, in
+    // chunks; each chunk is checked against the FTS5 index over the chunk's rowid range.
+    // Rowids follow creation order (the daemon and a restore insert tickets oldest first),
+    // so the range holds little more than the chunk and the check reads a short stretch of
+    // each trigram's list. A text in one ticket in twenty fills a page from a few hundred
+    // tickets; a text that the branch holds rarely ends in the full match after
+    // `WALK_LIMIT` tickets.
+    let mut cursor = f.after.clone();
+    let mut chunk = WALK_CHUNK;
+    let mut walked = 0usize;
+    let mut ids: Vec<String> = Vec::new();
+    loop {
+        let g = TicketFilter {
+            after: cursor.clone(),
+            ..f.clone()
+        };
+        let cands: Vec<(i64, NaiveDateTime, String)> = filtered(
+            branch_filter(t::tickets.into_boxed(), b),
+            &g,
+            status,
+            &Text::None,
+        )
+        .order((t::created_at.desc(), t::id.desc()))
+        .limit(chunk)
+        .select((sql::<BigInt>("tickets.rowid"), t::created_at, t::id))
+        .load(conn)?;
+        let (Some(lo), Some(hi)) = (
+            cands.iter().map(|c| c.0).min(),
+            cands.iter().map(|c| c.0).max(),
+        ) else {
+            break;
+        };
+        let hits: HashSet<i64> = diesel::sql_query(
+            "SELECT rowid AS rowid FROM tickets_search \
+             WHERE tickets_search MATCH ? AND rowid BETWEEN ? AND ?",
+        )
+        .bind::<Text_, _>(phrase)
+        .bind::<BigInt, _>(lo)
+        .bind::<BigInt, _>(hi)
+        .load::<SearchHit>(conn)?
+        .into_iter()
+        .map(|h| h.rowid)
+        .collect();
+        ids.extend(
+            cands
+                .iter()
+                .filter(|c| hits.contains(&c.0))
+                .map(|c| c.2.clone()),
+        );
+        walked += cands.len();
+        let full = ids.len() as i64 >= want;
+        let exhausted = (cands.len() as i64) < chunk;
+        cursor = cands.last().map(|c| (c.1, c.2.clone()));
+        if full || exhausted {
+            break;
+        }
+        if walked >= WALK_LIMIT {
+            let rest = TicketFilter {
+                after: cursor,
+                ..f.clone()
+            };
+            let mut rows = branch_page(
+                conn,
+                b,
+                &rest,
+                status,
+                &Text::Fts(phrase.clone()),
+                want - ids.len() as i64,
+            )?;
+            rows.extend(by_ids(conn, ids)?);
+            return Ok(rows);
+        }
+        chunk = (chunk * 4).min(WALK_CHUNK_MAX);
+    }
+    ids.truncate(usize::try_from(want).unwrap_or(0));
+    by_ids(conn, ids)
+}
+
+fn by_ids(conn: &mut DbConn, ids: Vec<String>) -> QueryResult<Vec<Ticket>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    t::tickets
+        .filter(t::id.eq_any(ids))
+        .select(Ticket::as_select())
+        .load(conn)
+}
+
 /// One page of the tickets `actor` may see, newest first; fetches `limit + 1` rows so the
 /// caller knows whether there is a next page. Each scope branch yields its own first
 /// `limit + 1` rows in page order; the page is the newest `limit + 1` of their union.
 pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
     let want = usize::try_from(f.limit + 1).unwrap_or(0);
-    let backend = conn.backend();
+    let text = Text::of(conn, f.q.as_deref())?;
     let mut rows: Vec<Ticket> = Vec::new();
     for b in branches(actor) {
         // A branch without a scope column of its own (the whole register) that is filtered
@@ -247,18 +413,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
             _ => vec![None],
         };
         for status in statuses {
-            let q = filtered(
-                branch_filter(t::tickets.into_boxed(), &b),
-                f,
-                status,
-                backend,
-            );
-            rows.extend(
-                q.order((t::created_at.desc(), t::id.desc()))
-                    .limit(f.limit + 1)
-                    .select(Ticket::as_select())
-                    .load(conn)?,
-            );
+            rows.extend(branch_page(conn, &b, f, status, &text, f.limit + 1)?);
         }
     }
     rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
@@ -272,10 +427,15 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
 /// `f.limit`. Each scope branch reads its first rows through its `(column, sla_due_at)`
 /// index and the merge keeps the nearest.
 pub fn queue(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
-    let backend = conn.backend();
+    // A queue is ordered by deadline, not by creation, so a walk in creation order does
+    // not apply; the queue reads open tickets only.
+    let text = match Text::of(conn, f.q.as_deref())? {
+        Text::Walk(phrase) => Text::Fts(phrase),
+        text => text,
+    };
     let mut rows: Vec<Ticket> = Vec::new();
     for b in branches(actor) {
-        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f, None, backend);
+        let q = filtered(branch_filter(t::tickets.into_boxed(), &b), f, None, &text);
         rows.extend(
             q.order((
                 t::sla_due_at.is_null().asc(),
