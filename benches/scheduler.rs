@@ -5,8 +5,9 @@
 //! table; for each count in BENCH_DUE (default 10,100,1000) that many due tickets are added
 //! and one tick is timed, first with no other open tickets, then with BENCH_OPEN of them.
 //! The printed ratios are what matters: a tick's cost should follow the due tickets, not the
-//! open ones.
+//! open ones. BENCH_SQL=1 also prints the statements of the last tick, per due ticket.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -145,10 +146,21 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
 /// else the machine is doing.
 static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
 
+/// With BENCH_SQL=1, each statement's text (binds left out) and how often it was sent,
+/// for the breakdown printed after the last tick.
+static TEXTS: std::sync::Mutex<Option<HashMap<String, usize>>> = std::sync::Mutex::new(None);
+
 fn count_statements() -> Option<Box<dyn Instrumentation>> {
     Some(Box::new(|event: InstrumentationEvent<'_>| {
-        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
             STATEMENTS.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut texts) = TEXTS.lock() {
+                if let Some(texts) = texts.as_mut() {
+                    let text = query.to_string();
+                    let text = text.split(" -- binds").next().unwrap_or("").to_string();
+                    *texts.entry(text).or_default() += 1;
+                }
+            }
         }
     }))
 }
@@ -212,8 +224,12 @@ fn main() {
     );
     let mut large = Vec::new();
     let mut statements = Vec::new();
+    let breakdown = std::env::var("BENCH_SQL").is_ok_and(|v| v == "1");
     for (i, &d) in dues.iter().enumerate() {
         due(&db, env, &org, &user, &format!("B{i}"), d);
+        if breakdown && i + 1 == dues.len() {
+            *TEXTS.lock().expect("texts") = Some(HashMap::new());
+        }
         let (took, n) = timed_tick(&app, d);
         large.push(took);
         statements.push(n);
@@ -249,4 +265,13 @@ fn main() {
         );
     }
     println!("a tick with nothing due among {open} open tickets: {empty:.2?}");
+    if let (Some(texts), Some(&d)) = (TEXTS.lock().expect("texts").take(), dues.last()) {
+        let mut texts: Vec<(String, usize)> = texts.into_iter().collect();
+        texts.sort_by_key(|t| std::cmp::Reverse(t.1));
+        println!("\nstatements of the last tick ({d} due), per due ticket:");
+        for (text, n) in texts {
+            let short: String = text.chars().take(150).collect();
+            println!("{:>7.2}  {short}", n as f64 / d.max(1) as f64);
+        }
+    }
 }

@@ -320,6 +320,8 @@ impl App {
             event: EventContext::default(),
         };
         let mut rows = Vec::new();
+        // A change's notices go to the same participants: read them once, if at all.
+        let mut participants = None;
         for h in happened {
             let d = &h.data;
             ctx.event = EventContext {
@@ -339,7 +341,9 @@ impl App {
             // Address -> whether only staff roles named it (the allow-list applies to staff;
             // reporters and participants may be anywhere).
             let mut recipients: BTreeMap<String, bool> = BTreeMap::new();
-            for (address, staff) in self.recipients(conn, t, h.event, critical)? {
+            for (address, staff) in
+                self.recipients(conn, t, h.event, critical, &mut participants)?
+            {
                 let address = address.trim().to_ascii_lowercase();
                 if address.is_empty()
                     || own
@@ -436,13 +440,15 @@ impl App {
     }
 
     /// The addresses `mail.recipients` names for `event` on `t`, each with whether it is a
-    /// staff address (not the reporter's or a participant's).
+    /// staff address (not the reporter's or a participant's). `participants` keeps the
+    /// ticket's participants once read.
     fn recipients(
         &self,
         conn: &mut DbConn,
         t: &Ticket,
         event: &str,
         critical: bool,
+        participants: &mut Option<Vec<String>>,
     ) -> AppResult<Vec<(String, bool)>> {
         let Some(roles) = self.settings.mail.recipients.get(event) else {
             return Ok(vec![]);
@@ -463,11 +469,17 @@ impl App {
             };
             match role.as_str() {
                 "reporter" => outsiders.extend(t.reporter_email.clone()),
-                "participants" => outsiders.extend(
-                    crate::db::queries::participants::list(conn, &t.id)?
-                        .into_iter()
-                        .map(|p| p.email),
-                ),
+                "participants" => {
+                    if participants.is_none() {
+                        *participants = Some(
+                            crate::db::queries::participants::list(conn, &t.id)?
+                                .into_iter()
+                                .map(|p| p.email)
+                                .collect(),
+                        );
+                    }
+                    outsiders.extend(participants.iter().flatten().cloned());
+                }
                 "assignee" => out.extend(assignee.clone()),
                 "assignee_or_tier" => match &assignee {
                     Some(a) => out.push(a.clone()),

@@ -265,7 +265,7 @@ ticket_delta!(
 /// A personal value an audit event refers to as `pii:<digest>`; salt and value are gone
 /// once retention erased it.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
-#[diesel(table_name = personal_data, treat_none_as_null = true)]
+#[diesel(table_name = personal_data, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct PersonalData {
     pub digest: String,
     pub ticket_id: String,
@@ -319,7 +319,7 @@ pub struct AuditEvent {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent {
     pub id: String,
     pub occurred_at: NaiveDateTime,
@@ -418,7 +418,7 @@ pub struct PolicyVersion {
     serde::Serialize,
     serde::Deserialize,
 )]
-#[diesel(table_name = sla_targets, treat_none_as_null = true)]
+#[diesel(table_name = sla_targets, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TargetRow {
     pub id: String,
     pub ticket_id: String,
@@ -453,8 +453,11 @@ pub struct SlaEventRow {
     pub recorded_at: NaiveDateTime,
 }
 
+/// `treat_none_as_default_value = false`: a batch is one multi-row INSERT on SQLite too
+/// (diesel sends one statement per row, in a savepoint, for a batch whose `None`s mean
+/// DEFAULT, which SQLite's VALUES cannot say). No column of these tables has a DEFAULT.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = sla_events)]
+#[diesel(table_name = sla_events, treat_none_as_default_value = false)]
 pub struct NewSlaEvent {
     pub id: String,
     pub ticket_id: String,
@@ -475,7 +478,9 @@ pub struct NewSlaEvent {
 #[derive(
     Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
 )]
-#[diesel(table_name = crate::db::schema::outbox)]
+/// `treat_none_as_default_value = false`, as `NewSlaEvent`: a batch of notices is one
+/// INSERT.
+#[diesel(table_name = crate::db::schema::outbox, treat_none_as_default_value = false)]
 pub struct OutboxRow {
     pub id: String,
     pub ticket_id: Option<String>,

@@ -369,22 +369,23 @@ pub(super) fn record_system(
     events: Vec<SystemEvent>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Happened>> {
-    let mut happened = Vec::new();
-    for ev in events {
-        let id = audit::record(
-            conn,
-            audit::Record {
-                at: now,
-                actor_id: None,
-                entity_type: "ticket",
-                entity_id: ticket_id,
-                ticket_id: Some(ticket_id),
-                action: ev.action,
-                changes: &ev.changes,
-                data: ev.data.clone(),
-            },
-        )?;
-        happened.extend(Happened::from_audit(ev.action, id, ev.data));
-    }
-    Ok(happened)
+    let records = events
+        .iter()
+        .map(|ev| audit::Record {
+            at: now,
+            actor_id: None,
+            entity_type: "ticket",
+            entity_id: ticket_id,
+            ticket_id: Some(ticket_id),
+            action: ev.action,
+            changes: &ev.changes,
+            data: ev.data.clone(),
+        })
+        .collect();
+    let ids = audit::record_all(conn, records)?;
+    Ok(events
+        .into_iter()
+        .zip(ids)
+        .flat_map(|(ev, id)| Happened::from_audit(ev.action, id, ev.data))
+        .collect())
 }

@@ -109,6 +109,26 @@ pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
     append(conn, r, head)
 }
 
+/// Appends several events in order, in the caller's transaction, and returns their ids:
+/// each entity's head is read once and all rows go in one INSERT (a scheduler pass records
+/// a warning, a breach and an escalation of one ticket together).
+pub fn record_all(conn: &mut DbConn, records: Vec<Record<'_>>) -> QueryResult<Vec<String>> {
+    let mut rows: Vec<NewAuditEvent> = Vec::with_capacity(records.len());
+    for r in records {
+        let head = match rows
+            .iter()
+            .rev()
+            .find(|e| e.entity_type == r.entity_type && e.entity_id == r.entity_id)
+        {
+            Some(e) => (e.chain_seq.unwrap_or(0), e.hash.clone().unwrap_or_default()),
+            None => head_of(conn, r.entity_type, r.entity_id)?,
+        };
+        rows.push(link(conn, r, head)?);
+    }
+    crate::insert_rows!(conn, a::audit_events, &rows)?;
+    Ok(rows.into_iter().map(|e| e.id).collect())
+}
+
 /// Starts the chain of an entity created in the caller's transaction: it has no events
 /// yet, so there is no head to read.
 pub fn record_first(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
@@ -116,6 +136,14 @@ pub fn record_first(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
 }
 
 fn append(conn: &mut DbConn, r: Record<'_>, head: (i64, String)) -> QueryResult<String> {
+    let ev = link(conn, r, head)?;
+    insert(conn, &ev)?;
+    Ok(ev.id)
+}
+
+/// The event `r` as the next link after `head`; its personal values are sealed (inserted
+/// into `personal_data`) on the way.
+fn link(conn: &mut DbConn, r: Record<'_>, head: (i64, String)) -> QueryResult<NewAuditEvent> {
     use crate::domain::audit::canonical;
     use crate::domain::chain::{link_hash, Link};
     let id = uuid::Uuid::new_v4().to_string();
@@ -151,24 +179,20 @@ fn append(conn: &mut DbConn, r: Record<'_>, head: (i64, String)) -> QueryResult<
             chain_seq,
         },
     );
-    insert(
-        conn,
-        &NewAuditEvent {
-            id: id.clone(),
-            occurred_at,
-            actor_id: r.actor_id.map(str::to_string),
-            entity_type: r.entity_type.to_string(),
-            entity_id: r.entity_id.to_string(),
-            ticket_id: r.ticket_id.map(str::to_string),
-            action: r.action.to_string(),
-            changes,
-            data,
-            chain_seq: Some(chain_seq),
-            prev_hash: Some(prev_hash),
-            hash: Some(hash),
-        },
-    )?;
-    Ok(id)
+    Ok(NewAuditEvent {
+        id,
+        occurred_at,
+        actor_id: r.actor_id.map(str::to_string),
+        entity_type: r.entity_type.to_string(),
+        entity_id: r.entity_id.to_string(),
+        ticket_id: r.ticket_id.map(str::to_string),
+        action: r.action.to_string(),
+        changes,
+        data,
+        chain_seq: Some(chain_seq),
+        prev_hash: Some(prev_hash),
+        hash: Some(hash),
+    })
 }
 
 /// Moves the personal values of one ticket event into `personal_data`, leaving references
