@@ -27,7 +27,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{
+    set_default_instrumentation, Instrumentation, InstrumentationEvent, SimpleConnection,
+};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -106,8 +108,20 @@ fn ticket_body(n: usize) -> Value {
     })
 }
 
+/// SQL statements sent by every connection of the process (diesel's instrumentation).
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_statements() -> Option<Box<dyn Instrumentation>> {
+    Some(Box::new(|event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }))
+}
+
 #[actix_web::main]
 async fn main() {
+    set_default_instrumentation(count_statements).expect("instrumentation");
     let clients = env_usize("BENCH_CLIENTS", 32);
     let seconds = env_usize("BENCH_SECONDS", 10) as u64;
     let scratch = scratch_database("load");
@@ -176,6 +190,23 @@ async fn main() {
         .timeout(Duration::from_secs(30))
         .finish();
 
+    // Statements per creation, counted on 20 creations one after another: a figure that,
+    // unlike the times, does not depend on what else the machine does.
+    let before = STATEMENTS.load(Ordering::Relaxed);
+    for n in 0..20 {
+        let r = client
+            .post(format!("{base}/api/v1/tickets"))
+            .insert_header(("Authorization", format!("Bearer {tech}")))
+            .send_json(&ticket_body(1_000_000 + n))
+            .await
+            .expect("warm-up creation");
+        assert_eq!(r.status().as_u16(), 201, "warm-up creation");
+    }
+    println!(
+        "statements a creation    {:>9.1}",
+        (STATEMENTS.load(Ordering::Relaxed) - before) as f64 / 20.0
+    );
+
     // 2. Creation at `clients`, with 4 readers of what was created.
     let made: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let counter = Arc::new(AtomicUsize::new(0));
@@ -183,6 +214,7 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let writes_before = daemon.db.write_times().totals();
+    let commits_before = daemon.db.write_times().commits.load(Ordering::Relaxed);
     let mut writers = Vec::new();
     for _ in 0..clients {
         let (client, base, tech, made, counter, errors) = (
@@ -265,6 +297,7 @@ async fn main() {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let writes_after = daemon.db.write_times().totals();
+    let commits = daemon.db.write_times().commits.load(Ordering::Relaxed) - commits_before;
     let created = create_lat.len();
     let create_rate = created as f64 / elapsed;
     let (c50, c99) = percentiles(create_lat);
@@ -289,6 +322,12 @@ async fn main() {
         "write transactions       {:>9.0}/s   mean wait {wait:.2} ms, statements {work:.2} ms, commit {commit:.2} ms; held {:.0}% of the phase",
         n / elapsed,
         100.0 * (n * (work + commit) / 1000.0) / elapsed
+    );
+    // SQLite's writers share commits (db::group); PostgreSQL commits each.
+    println!(
+        "commits                  {:>9.0}/s   {:.1} write transactions a commit",
+        commits as f64 / elapsed,
+        n / commits.max(1) as f64
     );
 
     // 3. First pages of the list, by role, plain, filtered and searched.

@@ -160,6 +160,9 @@ impl From<DbError> for AppError {
             DbError::WriteSlots(_) => {
                 AppError::Busy("too many changes at once; try again shortly".into())
             }
+            DbError::GroupLost => {
+                AppError::Busy("the change could not be saved; try again shortly".into())
+            }
             DbError::Query(q) => q.into(),
         }
     }

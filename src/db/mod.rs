@@ -4,6 +4,7 @@
 //! migrations, and how writes are serialised. Query code elsewhere is written once against
 //! [`DbConn`].
 
+mod group;
 pub mod models;
 pub mod queries;
 pub mod schema;
@@ -220,9 +221,10 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     /// SQLite allows one writer at a time; a deferred transaction that reads and then writes
-    /// can fail with SQLITE_BUSY instead of waiting. Serialising this process's write
-    /// transactions avoids that; PostgreSQL needs no such lock.
-    write_lock: Option<Arc<Mutex<()>>>,
+    /// can fail with SQLITE_BUSY instead of waiting. This process's write transactions take
+    /// turns in groups that share one transaction and one commit (`group`); PostgreSQL
+    /// needs neither.
+    group: Option<Arc<group::Group>>,
     /// The pool's view of the server: see [`DbManager::down`].
     down: Arc<AtomicBool>,
     /// How long a check-out may wait for a connection while the database answers.
@@ -242,6 +244,8 @@ pub struct Db {
 #[derive(Debug, Default)]
 pub struct WriteTimes {
     pub count: std::sync::atomic::AtomicU64,
+    /// Commits: fewer than write transactions where SQLite's writers share them.
+    pub commits: std::sync::atomic::AtomicU64,
     pub wait_ns: std::sync::atomic::AtomicU64,
     pub work_ns: std::sync::atomic::AtomicU64,
     pub commit_ns: std::sync::atomic::AtomicU64,
@@ -255,6 +259,11 @@ impl WriteTimes {
         self.wait_ns.fetch_add(ns(wait), Relaxed);
         self.work_ns.fetch_add(ns(work), Relaxed);
         self.commit_ns.fetch_add(ns(commit), Relaxed);
+    }
+
+    fn commit(&self) {
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// (count, wait, work, commit) in seconds.
@@ -319,6 +328,8 @@ pub enum DbError {
     Query(#[from] DieselError),
     #[error("every write slot stayed busy for {0:?}")]
     WriteSlots(Duration),
+    #[error("the shared write transaction was lost")]
+    GroupLost,
 }
 
 impl Db {
@@ -353,7 +364,7 @@ impl Db {
         Ok(Db {
             pool,
             backend,
-            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            group: (backend == Backend::Sqlite).then(|| Arc::new(group::Group::default())),
             down,
             timeout,
             write_slots: (backend == Backend::Postgres && pool_size >= 4).then(|| {
@@ -420,15 +431,12 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<DieselError> + From<DbError>,
     {
+        if let Some(group) = &self.group {
+            // The turn comes before the pool check-out: writers waiting for it must not
+            // hold connections that readers need.
+            return group.write(&self.write_times, || self.conn(), f);
+        }
         let asked = Instant::now();
-        // The process write lock comes before the pool check-out: writers queued behind it
-        // must not hold connections that readers need. A poisoned lock only means another
-        // writer panicked; the database rolled that transaction back, so the lock is still
-        // good to take.
-        let _guard = self
-            .write_lock
-            .as_ref()
-            .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
         let _slot = match &self.write_slots {
             Some(slots) => Some(
                 slots
@@ -438,18 +446,9 @@ impl Db {
             None => None,
         };
         let mut conn = self.conn()?;
-        let sqlite = self.backend == Backend::Sqlite;
         let started = Instant::now();
         let mut worked = started;
         let out = (*conn).transaction(|c| {
-            if sqlite {
-                // Take SQLite's write lock first, as BEGIN IMMEDIATE would (a write statement
-                // takes it even when it changes no row). A writer in another process (a CLI
-                // command, a second daemon) then makes us wait for busy_timeout here, instead
-                // of failing with SQLITE_BUSY at our first write after we have read.
-                diesel::sql_query("UPDATE ticket_counters SET last_value = last_value WHERE 0 = 1")
-                    .execute(c)?;
-            }
             let r = f(c);
             worked = Instant::now();
             r
@@ -457,6 +456,7 @@ impl Db {
         let done = Instant::now();
         self.write_times
             .add(started - asked, worked - started, done - worked);
+        self.write_times.commit();
         out
     }
 
@@ -679,5 +679,7 @@ impl Db {
     }
 }
 
+#[cfg(test)]
+mod group_tests;
 #[cfg(test)]
 mod slots_tests;
