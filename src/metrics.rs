@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub pool_idle: u32,
     /// This daemon's write transactions: (count, seconds waiting, working, committing).
     pub db_writes: (u64, f64, f64, f64),
+    /// This daemon's commits (fewer than its write transactions where they share them).
+    pub db_commits: u64,
 }
 
 pub struct Metrics {
@@ -210,6 +212,8 @@ impl Metrics {
         let (count, wait, work, commit) = s.db_writes;
         r.register_counter(&key("spbe_desk_db_write_transactions_total", &[]), &META)
             .absolute(count);
+        r.register_counter(&key("spbe_desk_db_commits_total", &[]), &META)
+            .absolute(s.db_commits);
         for (phase, secs) in [("wait", wait), ("work", work), ("commit", commit)] {
             r.register_gauge(
                 &key(

@@ -90,6 +90,7 @@ impl App {
                 pool_in_use,
                 pool_idle,
                 db_writes: self.db.write_times().totals(),
+                db_commits: self.db.write_times().commits(),
             })
         })
     }

@@ -230,8 +230,8 @@ pub struct Db {
     /// How long a check-out may wait for a connection while the database answers.
     timeout: Duration,
     /// PostgreSQL: how many write transactions may hold connections at once, so that a
-    /// quarter of the pool always serves reads (SQLite's writers queue on `write_lock`
-    /// without holding connections already).
+    /// quarter of the pool always serves reads (SQLite's writers wait for their turn in
+    /// `group` without holding connections already).
     write_slots: Option<Arc<Slots>>,
     /// Where this daemon's write transactions spend their time.
     write_times: Arc<WriteTimes>,
@@ -264,6 +264,10 @@ impl WriteTimes {
     fn commit(&self) {
         self.commits
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// (count, wait, work, commit) in seconds.

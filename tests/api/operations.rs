@@ -261,6 +261,11 @@ async fn metrics_parse_and_move_with_creation_escalation_and_breach() {
         value(&s, "spbe_desk_db_write_transactions_total", &[]),
         value(&before, "spbe_desk_db_write_transactions_total", &[]) + 2.0
     );
+    // One after the other, they committed apart (nobody else was waiting to share).
+    assert_eq!(
+        value(&s, "spbe_desk_db_commits_total", &[]),
+        value(&before, "spbe_desk_db_commits_total", &[]) + 2.0
+    );
     for phase in ["work", "commit"] {
         let spent = |scrape| {
             value(
