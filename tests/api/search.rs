@@ -13,12 +13,17 @@ use crate::helpers::{spawn_app, TestApp};
 const COLUMNS: &str = "id, number, organization_id, reporter_organization_id, service_id, kind, impact, urgency, priority, priority_overridden, status, tier, assignee_id, title, description, classification, reporter_name, reporter_email, reporter_phone, reported_at, created_by, created_at, updated_at, first_response_at, resolved_at, resolution, closed_at, cancelled_at, escalation_mode, escalation_reason, escalated_at, escalated_by, outage_start, outage_end, version, sla_policy_id, sla_policy_version, sla_calendar_id, sla_calendar_version, sla_breached, pending_since, pending_reason, sla_next_at, sla_lease_owner, sla_lease_until, anonymised_at, sla_due_at";
 
 /// Inserts `count` copies of ticket `id` straight into the table, titled by `title` (an SQL
-/// expression over the copy's number `n`). Copy `n` is `(n * 7919) % count + 1` minutes
-/// older than the original: a permutation, so rowid order is not creation order and each
-/// walk's rowid range spans far more than its chunk.
-async fn copies(app: &TestApp, id: &str, count: u32, title: &str) {
+/// expression over the copy's number `n`). Copy `n` is `count - n + 1` minutes older than
+/// the original, so rowids follow creation order as the daemon's own inserts do; or, when
+/// `scattered`, `(n * 7919) % count + 1` minutes: a permutation, so that rowid order is not
+/// creation order (as after a restore of an archive that kept tickets in id order).
+async fn copies(app: &TestApp, id: &str, count: u32, title: &str, scattered: bool) {
     let pg = app.db_url.starts_with("postgres");
-    let older = format!("((seq.n * 7919) % {count} + 1)");
+    let older = if scattered {
+        format!("((seq.n * 7919) % {count} + 1)")
+    } else {
+        format!("({count} - seq.n + 1)")
+    };
     let created = if pg {
         format!("t.created_at - {older} * interval '1 minute'")
     } else {
@@ -84,13 +89,15 @@ async fn a_search_pages_exactly_as_the_unsearched_list_filtered_by_its_text() {
         )
         .await;
     // "printer" in more tickets than a search reads as rowids (2,000), nearly all of them
-    // Dinkes'; the Dukcapil technician's branch holds 30 of them among 30,000 tickets,
-    // more than a walk reads before it falls back to the full match.
+    // Dinkes', in creation order (a walk checks them in rowid ranges); the Dukcapil
+    // technician's branch holds 30 of them among 30,000 scattered tickets (a walk falls
+    // back to the full match).
     copies(
         &app,
         dinkes["id"].as_str().expect("id"),
         2_500,
         "'Printer macet ' || seq.n",
+        false,
     )
     .await;
     copies(
@@ -99,6 +106,7 @@ async fn a_search_pages_exactly_as_the_unsearched_list_filtered_by_its_text() {
         30_000,
         "CASE WHEN seq.n % 1000 = 0 THEN 'Printer rusak ' || seq.n \
          ELSE 'Jaringan lambat ' || seq.n END",
+        true,
     )
     .await;
 
