@@ -45,10 +45,14 @@ enum E {
     Query(#[from] DieselError),
 }
 
-#[test]
-fn writers_share_commits_are_answered_after_them_and_a_failure_takes_only_its_own_changes() {
-    let (_dir, db) = scratch();
-    let writers = 24;
+/// `writers` threads that start together; writer `n` inserts row `n`, holds its turn 3 ms
+/// (long enough that the others queue behind it), then ends as `end(n)` says. Each thread
+/// answers (n, answered ok, row visible from another connection once answered).
+fn race(
+    db: &Db,
+    writers: usize,
+    end: fn(usize) -> Result<(), E>,
+) -> Vec<std::thread::Result<(usize, bool, bool)>> {
     let start = Arc::new(Barrier::new(writers));
     let handles: Vec<_> = (0..writers)
         .map(|n| {
@@ -58,22 +62,31 @@ fn writers_share_commits_are_answered_after_them_and_a_failure_takes_only_its_ow
                 let scope = format!("W{n}");
                 let out = db.write(|conn| -> Result<(), E> {
                     insert(conn, &scope)?;
-                    // Long enough that the others queue behind this writer's turn.
                     std::thread::sleep(Duration::from_millis(3));
-                    if n % 3 == 0 {
-                        return Err(E::Refused);
-                    }
-                    Ok(())
+                    end(n)
                 });
-                // Answered: a committed change is visible to every other connection now.
-                let visible = stored(&db, &scope);
-                (n, out.is_ok(), visible)
+                (n, out.is_ok(), stored(&db, &scope))
             })
         })
         .collect();
-    for h in handles {
-        let (n, ok, visible) = h.join().expect("writer");
+    handles.into_iter().map(|h| h.join()).collect()
+}
+
+#[test]
+fn writers_share_commits_are_answered_after_them_and_a_failure_takes_only_its_own_changes() {
+    let (_dir, db) = scratch();
+    let writers = 24;
+    let answers = race(&db, writers, |n| {
+        if n % 3 == 0 {
+            Err(E::Refused)
+        } else {
+            Ok(())
+        }
+    });
+    for answer in answers {
+        let (n, ok, visible) = answer.expect("writer");
         assert_eq!(ok, n % 3 != 0, "writer {n}");
+        // Answered ok: the change is committed, visible to every other connection.
         assert_eq!(
             visible, ok,
             "writer {n}: stored {visible}, answered ok {ok}"
@@ -81,7 +94,7 @@ fn writers_share_commits_are_answered_after_them_and_a_failure_takes_only_its_ow
     }
     let times = db.write_times();
     let count = times.count.load(std::sync::atomic::Ordering::Relaxed);
-    let commits = times.commits.load(std::sync::atomic::Ordering::Relaxed);
+    let commits = times.commits();
     assert_eq!(count, writers as u64);
     assert!(
         commits < count / 2,
@@ -92,27 +105,13 @@ fn writers_share_commits_are_answered_after_them_and_a_failure_takes_only_its_ow
 #[test]
 fn a_writer_that_panics_fails_its_group_and_holds_nobody_up() {
     let (_dir, db) = scratch();
-    let writers = 8;
-    let start = Arc::new(Barrier::new(writers));
-    let handles: Vec<_> = (0..writers)
-        .map(|n| {
-            let (db, start) = (db.clone(), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                let scope = format!("P{n}");
-                let out = db.write(|conn| -> Result<(), E> {
-                    insert(conn, &scope)?;
-                    std::thread::sleep(Duration::from_millis(3));
-                    assert!(n != 4, "writer 4 panics inside its transaction");
-                    Ok(())
-                });
-                (n, out.is_ok(), stored(&db, &scope))
-            })
-        })
-        .collect();
+    let answers = race(&db, 8, |n| {
+        assert!(n != 4, "writer 4 panics inside its transaction");
+        Ok(())
+    });
     let mut panicked = 0;
-    for h in handles {
-        match h.join() {
+    for answer in answers {
+        match answer {
             // Answered ok only with the change stored; a writer whose group the panic
             // took is told so (a transient error), with nothing stored.
             Ok((n, ok, visible)) => assert_eq!(visible, ok, "writer {n}"),
@@ -120,7 +119,7 @@ fn a_writer_that_panics_fails_its_group_and_holds_nobody_up() {
         }
     }
     assert_eq!(panicked, 1);
-    assert!(!stored(&db, "P4"));
+    assert!(!stored(&db, "W4"));
     // The turn was given back: the next writer gets on.
     db.write(|conn| -> Result<(), E> {
         insert(conn, "after")?;
