@@ -102,10 +102,23 @@ impl App {
     /// Runs `f` in one write transaction. A transaction that lost a race to another writer
     /// is rolled back and run again (with a short, growing pause) a few times; after that
     /// the caller gets `Busy` or `Conflict`, never a raw database error. Blocking.
-    pub fn write<T>(&self, mut f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    pub fn write<T>(&self, f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        self.write_as(false, f)
+    }
+
+    /// `write` for a long transaction: see `Db::write_alone`.
+    pub fn write_alone<T>(&self, f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        self.write_as(true, f)
+    }
+
+    fn write_as<T>(
+        &self,
+        alone: bool,
+        mut f: impl FnMut(&mut DbConn) -> AppResult<T>,
+    ) -> AppResult<T> {
         let mut attempt = 1;
         loop {
-            match self.db.write(&mut f) {
+            match self.db.write_as(alone, &mut f) {
                 Err(e) if e.is_transient() && attempt < ATTEMPTS => {
                     tracing::debug!(attempt, error = %e, "transaction met a concurrent writer; retrying");
                     std::thread::sleep(backoff(attempt));

@@ -64,15 +64,24 @@ impl Group {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Writers waiting for their turn (for the tests to line writers up).
+    #[cfg(test)]
+    pub(super) fn waiting(&self) -> usize {
+        self.lock().waiting
+    }
+
     fn wait<'a>(&self, st: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         self.turn.wait(st).unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` in the group's transaction and returns once the transaction that holds
-    /// its changes has committed. `connect` opens a connection for a new group.
+    /// its changes has committed. `connect` opens a connection for a new group. A writer
+    /// `alone` (a long one: a scheduler batch) first commits the group it finds open, so
+    /// that group's writers are not kept waiting for its work, and commits its own at once.
     pub(super) fn write<T, E, F>(
         &self,
         times: &WriteTimes,
+        alone: bool,
         connect: impl FnOnce() -> Result<PooledConn, DbError>,
         f: F,
     ) -> Result<T, E>
@@ -103,6 +112,22 @@ impl Group {
             open,
             done: false,
         };
+        if alone {
+            if let Some(mut open) = turn.open.take() {
+                let committed = Tm::commit_transaction(&mut *open.conn);
+                times.commit();
+                turn.publish(
+                    turn.members_waiting,
+                    committed.as_ref().err().map(|e| e.to_string()),
+                );
+                turn.members_waiting = 0;
+                turn.id = {
+                    let mut st = self.lock();
+                    st.next_id += 1;
+                    st.next_id - 1
+                };
+            }
+        }
         if turn.open.is_none() {
             let mut conn = connect()?;
             // Take SQLite's write lock first, as BEGIN IMMEDIATE would (a write statement
@@ -119,7 +144,7 @@ impl Group {
             }
             turn.open = Some(Open {
                 conn,
-                id,
+                id: turn.id,
                 began: Instant::now(),
                 members: 0,
             });
@@ -142,6 +167,7 @@ impl Group {
                 .is_ok_and(|d| d.map(u32::from) == Some(1))
         });
         let more = st.waiting > 0
+            && !alone
             && healthy
             && turn
                 .open
@@ -158,11 +184,11 @@ impl Group {
                 return out;
             }
             let failed = loop {
-                if let Some((error, readers)) = st.outcomes.get_mut(&id) {
+                if let Some((error, readers)) = st.outcomes.get_mut(&turn.id) {
                     let error = error.clone();
                     *readers -= 1;
                     if *readers == 0 {
-                        st.outcomes.remove(&id);
+                        st.outcomes.remove(&turn.id);
                     }
                     break error;
                 }
@@ -210,13 +236,19 @@ struct Turn<'a> {
 }
 
 impl Turn<'_> {
-    /// Ends the turn, publishing the group's outcome to its `others` waiting writers.
-    fn finish(&mut self, others: usize, error: Option<String>) {
+    /// Tells the group's `others` waiting writers how its commit went.
+    fn publish(&self, others: usize, error: Option<String>) {
         let mut st = self.group.lock();
         if others > 0 {
             st.outcomes.insert(self.id, (error, others));
         }
-        st.running = false;
+        self.group.turn.notify_all();
+    }
+
+    /// Ends the turn, publishing the group's outcome.
+    fn finish(&mut self, others: usize, error: Option<String>) {
+        self.publish(others, error);
+        self.group.lock().running = false;
         self.done = true;
         self.group.turn.notify_all();
     }

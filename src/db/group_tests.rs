@@ -128,3 +128,44 @@ fn a_writer_that_panics_fails_its_group_and_holds_nobody_up() {
     .expect("a write after the panic");
     assert!(stored(&db, "after"));
 }
+
+#[test]
+fn a_long_writer_commits_the_group_it_finds_before_its_own_work() {
+    let (_dir, db) = scratch();
+    let (in_turn, turn_taken) = std::sync::mpsc::channel();
+    let short = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let asked = std::time::Instant::now();
+            db.write(|conn| -> Result<(), E> {
+                insert(conn, "short")?;
+                // Ends its turn once the long writer waits for it: the open transaction
+                // is then handed on rather than committed.
+                in_turn.send(()).expect("signal");
+                let group = db.group.as_ref().expect("SQLite");
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while group.waiting() == 0 && std::time::Instant::now() < deadline {
+                    std::thread::yield_now();
+                }
+                Ok(())
+            })
+            .expect("short write");
+            (asked.elapsed(), stored(&db, "short"))
+        })
+    };
+    turn_taken.recv().expect("the short writer's turn");
+    db.write_alone(|conn| -> Result<(), E> {
+        insert(conn, "long")?;
+        std::thread::sleep(Duration::from_millis(600));
+        Ok(())
+    })
+    .expect("long write");
+    let (took, visible) = short.join().expect("short writer");
+    assert!(visible);
+    // Sharing the long writer's transaction, the short one would have waited its 600 ms.
+    assert!(
+        took < Duration::from_millis(400),
+        "the short writer waited {took:?}"
+    );
+    assert_eq!(db.write_times().commits(), 2);
+}

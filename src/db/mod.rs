@@ -435,10 +435,29 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<DieselError> + From<DbError>,
     {
+        self.write_as(false, f)
+    }
+
+    /// `write` for a long transaction (a scheduler batch): on SQLite it shares no commit,
+    /// so the writers of the group it would join are answered without waiting for it.
+    pub fn write_alone<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DieselError> + From<DbError>,
+    {
+        self.write_as(true, f)
+    }
+
+    /// `write`, or `write_alone` when `alone`.
+    pub fn write_as<T, E, F>(&self, alone: bool, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DieselError> + From<DbError>,
+    {
         if let Some(group) = &self.group {
             // The turn comes before the pool check-out: writers waiting for it must not
             // hold connections that readers need.
-            return group.write(&self.write_times, || self.conn(), f);
+            return group.write(&self.write_times, alone, || self.conn(), f);
         }
         let asked = Instant::now();
         let _slot = match &self.write_slots {

@@ -144,7 +144,8 @@ impl App {
     /// rolled back alone, held by the batch's lease until `lease_until`, and the others
     /// commit.
     /// A transient error (a deadlock, contention) fails the whole batch, which `write`
-    /// then runs again. The results are in the order of `ids`.
+    /// then runs again. The results are in the order of `ids`. The batch is long, so on
+    /// SQLite it shares no group commit (`write_alone`).
     pub fn sla_pass_batch(
         &self,
         ids: &[String],
@@ -152,7 +153,7 @@ impl App {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> AppResult<Vec<AppResult<Option<SlaPass>>>> {
-        self.write(|conn| {
+        self.write_alone(|conn| {
             // The scheduler changes tickets only: the recipients its notices look up stay
             // as they are for the whole transaction.
             let _lookups = crate::app::notify::BatchLookups::begin();
