@@ -406,7 +406,8 @@ impl App {
             return Ok(false);
         }
         let written = self.generate(period, &Format::all(), now, progress)?;
-        self.write(|conn| {
+        // Storing tens of MiB is long: on SQLite it shares no group commit.
+        self.write_alone(|conn| {
             if !q::stored(conn, &period.label)?.is_empty() {
                 return Ok(false);
             }
