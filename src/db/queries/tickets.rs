@@ -168,10 +168,11 @@ enum Text {
     /// SQLite, a text that few tickets contain: the rowids of all of them.
     Rowids(Vec<i64>),
     /// SQLite, a text that many tickets contain: each branch is walked in page order and
-    /// checked against the index (`walk`); the FTS5 phrase is kept for the walk.
+    /// checked against the index (`branch_page`); the FTS5 phrase is kept for the walk.
     Walk(String),
     /// SQLite, the whole FTS5 match as a subquery: what a walk falls back to when the
-    /// branch holds few of the many matches.
+    /// branch holds few of the many matches or its rowids are scattered, and what a
+    /// queue (ordered by deadline, not creation) reads.
     Fts(String),
 }
 
