@@ -106,7 +106,7 @@ impl App {
         self.write_as(false, f)
     }
 
-    /// `write` for a long transaction: see `Db::write_alone`.
+    /// `write` for a long transaction: see `Db::write_as`.
     pub fn write_alone<T>(&self, f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
         self.write_as(true, f)
     }

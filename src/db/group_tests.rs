@@ -154,7 +154,7 @@ fn a_long_writer_commits_the_group_it_finds_before_its_own_work() {
         })
     };
     turn_taken.recv().expect("the short writer's turn");
-    db.write_alone(|conn| -> Result<(), E> {
+    db.write_as(true, |conn| -> Result<(), E> {
         insert(conn, "long")?;
         std::thread::sleep(Duration::from_millis(600));
         Ok(())

@@ -438,17 +438,9 @@ impl Db {
         self.write_as(false, f)
     }
 
-    /// `write` for a long transaction (a scheduler batch): on SQLite it shares no commit,
-    /// so the writers of the group it would join are answered without waiting for it.
-    pub fn write_alone<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, E>,
-        E: From<DieselError> + From<DbError>,
-    {
-        self.write_as(true, f)
-    }
-
-    /// `write`, or `write_alone` when `alone`.
+    /// `write`, or when `alone` a long transaction (a scheduler batch): on SQLite it
+    /// shares no commit, so the writers of the group it would join are answered without
+    /// waiting for it.
     pub fn write_as<T, E, F>(&self, alone: bool, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E>,

@@ -6,7 +6,7 @@ use crate::db::models::{NewTicket, Ticket, TicketChangeset, TicketDelta};
 use crate::db::schema::ticket_counters::dsl as counters;
 use crate::db::schema::tickets::dsl as t;
 use diesel::dsl::sql;
-use diesel::sql_types::{BigInt, Bool, Text as Text_};
+use diesel::sql_types::{BigInt, Bool, Text};
 use std::collections::HashSet;
 
 use crate::db::{is_unique_violation, Backend, DbConn};
@@ -160,7 +160,7 @@ fn branch_filter<'a>(q: Boxed<'a>, b: &Branch<'_>) -> Boxed<'a> {
 }
 
 /// How `q` narrows a list.
-enum Text {
+enum Search {
     None,
     /// PostgreSQL (answered from its trigram indexes), or a text too short for a trigram:
     /// a LIKE over title, description and number.
@@ -191,33 +191,33 @@ const WALK_LIMIT: usize = 20_000;
 const WALK_RANGE_GAP: i64 = 4_096;
 const WALK_RANGES_MAX: usize = 16;
 
-impl Text {
+impl Search {
     /// On SQLite a text of three characters or more is looked up in the FTS5 trigram index
     /// (migration ticket_search), as a quoted phrase: any substring of title, description or
     /// number, case-insensitively. Reading whole the rowids of a text that many tickets
     /// contain costs as many lookups as there are matches (922 ms at p99 for a word in one
     /// ticket in twenty, at 1,000,000 tickets), so such a text walks the pages instead.
-    fn of(conn: &mut DbConn, q: Option<&str>) -> QueryResult<Text> {
+    fn of(conn: &mut DbConn, q: Option<&str>) -> QueryResult<Search> {
         let Some(text) = q else {
-            return Ok(Text::None);
+            return Ok(Search::None);
         };
         if conn.backend() != Backend::Sqlite || text.chars().count() < 3 {
-            return Ok(Text::Like(like_contains(text)));
+            return Ok(Search::Like(like_contains(text)));
         }
         let phrase = format!("\"{}\"", text.replace('"', "\"\""));
         let rowids: Vec<i64> = diesel::sql_query(
             "SELECT rowid AS rowid FROM tickets_search WHERE tickets_search MATCH ? LIMIT ?",
         )
-        .bind::<Text_, _>(&phrase)
+        .bind::<Text, _>(&phrase)
         .bind::<BigInt, _>(FEW_MATCHES)
         .load::<SearchHit>(conn)?
         .into_iter()
         .map(|h| h.rowid)
         .collect();
         Ok(if (rowids.len() as i64) < FEW_MATCHES {
-            Text::Rowids(rowids)
+            Search::Rowids(rowids)
         } else {
-            Text::Walk(phrase)
+            Search::Walk(phrase)
         })
     }
 }
@@ -234,7 +234,7 @@ fn filtered<'a>(
     mut q: Boxed<'a>,
     f: &TicketFilter,
     status: Option<&str>,
-    text: &Text,
+    text: &Search,
 ) -> Boxed<'a> {
     if let Some(s) = status {
         q = q.filter(t::status.eq(s.to_string()));
@@ -263,8 +263,8 @@ fn filtered<'a>(
         q = q.filter(t::sla_breached.eq(b));
     }
     match text {
-        Text::None | Text::Walk(_) => {}
-        Text::Like(pat) => {
+        Search::None | Search::Walk(_) => {}
+        Search::Like(pat) => {
             q = q.filter(
                 lower(t::title)
                     .like(pat.clone())
@@ -273,15 +273,15 @@ fn filtered<'a>(
                     .or(lower(t::number).like(pat.clone()).escape('\\')),
             );
         }
-        Text::Rowids(rowids) => {
+        Search::Rowids(rowids) => {
             q = q.filter(sql::<BigInt>("tickets.rowid").eq_any(rowids.clone()));
         }
-        Text::Fts(phrase) => {
+        Search::Fts(phrase) => {
             q = q.filter(
                 sql::<Bool>(
                     "tickets.rowid IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
                 )
-                .bind::<Text_, _>(phrase.clone())
+                .bind::<Text, _>(phrase.clone())
                 .sql(")"),
             );
         }
@@ -302,10 +302,10 @@ fn branch_page(
     b: &Branch<'_>,
     f: &TicketFilter,
     status: Option<&str>,
-    text: &Text,
+    text: &Search,
     want: i64,
 ) -> QueryResult<Vec<Ticket>> {
-    let Text::Walk(phrase) = text else {
+    let Search::Walk(phrase) = text else {
         return filtered(branch_filter(t::tickets.into_boxed(), b), f, status, text)
             .order((t::created_at.desc(), t::id.desc()))
             .limit(want)
@@ -332,7 +332,7 @@ fn branch_page(
             branch_filter(t::tickets.into_boxed(), b),
             &g,
             status,
-            &Text::None,
+            &Search::None,
         )
         .order((t::created_at.desc(), t::id.desc()))
         .limit(chunk)
@@ -355,7 +355,7 @@ fn branch_page(
                 b,
                 &rest,
                 status,
-                &Text::Fts(phrase.clone()),
+                &Search::Fts(phrase.clone()),
                 want - ids.len() as i64,
             )?;
             rows.extend(by_ids(conn, ids)?);
@@ -368,7 +368,7 @@ fn branch_page(
                     "SELECT rowid AS rowid FROM tickets_search \
                      WHERE tickets_search MATCH ? AND rowid BETWEEN ? AND ?",
                 )
-                .bind::<Text_, _>(phrase)
+                .bind::<Text, _>(phrase)
                 .bind::<BigInt, _>(lo)
                 .bind::<BigInt, _>(hi)
                 .load::<SearchHit>(conn)?
@@ -428,7 +428,7 @@ fn by_ids(conn: &mut DbConn, ids: Vec<String>) -> QueryResult<Vec<Ticket>> {
 /// `limit + 1` rows in page order; the page is the newest `limit + 1` of their union.
 pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
     let want = usize::try_from(f.limit + 1).unwrap_or(0);
-    let text = Text::of(conn, f.q.as_deref())?;
+    let text = Search::of(conn, f.q.as_deref())?;
     let mut rows: Vec<Ticket> = Vec::new();
     for b in branches(actor) {
         // A branch without a scope column of its own (the whole register) that is filtered
@@ -459,8 +459,8 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<V
 pub fn queue(conn: &mut DbConn, actor: &Actor, f: &TicketFilter) -> QueryResult<Vec<Ticket>> {
     // A queue is ordered by deadline, not by creation, so a walk in creation order does
     // not apply; the queue reads open tickets only.
-    let text = match Text::of(conn, f.q.as_deref())? {
-        Text::Walk(phrase) => Text::Fts(phrase),
+    let text = match Search::of(conn, f.q.as_deref())? {
+        Search::Walk(phrase) => Search::Fts(phrase),
         text => text,
     };
     let mut rows: Vec<Ticket> = Vec::new();
