@@ -152,7 +152,16 @@ impl Group {
         let started = Instant::now();
         let out = {
             let open = turn.open.as_mut().ok_or(DbError::GroupLost)?;
-            let out = (*open.conn).transaction(f);
+            // A long writer has the transaction to itself, so it needs no savepoint: a
+            // failure rolls the whole transaction back. Its own savepoints are then the
+            // outermost ones, which matters on SQLite: releasing a nested savepoint walks the
+            // in-memory sub-journal from its start, so savepoints nested in one that spans a
+            // batch cost in proportion to everything the batch wrote before them.
+            let out = if alone {
+                f(&mut open.conn)
+            } else {
+                (*open.conn).transaction(f)
+            };
             open.members += usize::from(out.is_ok());
             out
         };
