@@ -143,6 +143,8 @@ struct Lookups {
     organizations: HashMap<String, Option<Organization>>,
     services: HashMap<String, Option<Service>>,
     users: HashMap<String, Option<User>>,
+    /// Participants' addresses by ticket.
+    participants: HashMap<String, Vec<String>>,
 }
 
 thread_local! {
@@ -158,6 +160,26 @@ impl BatchLookups {
     pub(crate) fn begin() -> BatchLookups {
         LOOKUPS.with(|l| *l.borrow_mut() = Some(Lookups::default()));
         BatchLookups(())
+    }
+}
+
+impl BatchLookups {
+    /// Reads the participants of all of `ticket_ids` in one go, for the notices of a batch
+    /// that changes those tickets and no participant.
+    pub(crate) fn participants_of(&self, conn: &mut DbConn, ticket_ids: &[&str]) -> AppResult<()> {
+        let mut by_ticket: HashMap<String, Vec<String>> = ticket_ids
+            .iter()
+            .map(|id| (id.to_string(), Vec::new()))
+            .collect();
+        for p in crate::db::queries::participants::list_many(conn, ticket_ids)? {
+            by_ticket.entry(p.ticket_id).or_default().push(p.email);
+        }
+        LOOKUPS.with(|l| {
+            if let Some(lk) = l.borrow_mut().as_mut() {
+                lk.participants.extend(by_ticket);
+            }
+        });
+        Ok(())
     }
 }
 
@@ -241,6 +263,19 @@ fn service(conn: &mut DbConn, id: &str) -> AppResult<Option<Service>> {
     )
 }
 
+fn participants(conn: &mut DbConn, ticket_id: &str) -> AppResult<Vec<String>> {
+    remembered(
+        |l| &mut l.participants,
+        ticket_id.to_string(),
+        || {
+            Ok(crate::db::queries::participants::list(conn, ticket_id)?
+                .into_iter()
+                .map(|p| p.email)
+                .collect())
+        },
+    )
+}
+
 fn user(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
     remembered(
         |l| &mut l.users,
@@ -261,8 +296,24 @@ impl App {
         happened: Vec<Happened>,
         now: DateTime<Utc>,
     ) -> AppResult<()> {
+        let rows = self.notices(conn, t, sla, actor, happened, now)?;
+        q::insert(conn, &rows)?;
+        Ok(())
+    }
+
+    /// The outbox rows `enqueue_notices` writes, for a caller that writes many tickets'
+    /// notices together.
+    pub(crate) fn notices(
+        &self,
+        conn: &mut DbConn,
+        t: &Ticket,
+        sla: Option<&SlaState>,
+        actor: Option<&Actor>,
+        happened: Vec<Happened>,
+        now: DateTime<Utc>,
+    ) -> AppResult<Vec<OutboxRow>> {
         if happened.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let lang = self.settings.mail.language;
         let tz = sla.map_or(self.ticket_tz, |s| s.context.calendar.timezone());
@@ -384,8 +435,7 @@ impl App {
                 }));
             }
         }
-        q::insert(conn, &rows)?;
-        Ok(())
+        Ok(rows)
     }
 
     /// A message for the outbox, queued for `not_before`; one to a staff address outside
@@ -471,12 +521,7 @@ impl App {
                 "reporter" => outsiders.extend(t.reporter_email.clone()),
                 "participants" => {
                     if participants.is_none() {
-                        *participants = Some(
-                            crate::db::queries::participants::list(conn, &t.id)?
-                                .into_iter()
-                                .map(|p| p.email)
-                                .collect(),
-                        );
+                        *participants = Some(self::participants(conn, &t.id)?);
                     }
                     outsiders.extend(participants.iter().flatten().cloned());
                 }

@@ -225,7 +225,12 @@ pub fn load_targets(
     conn: &mut DbConn,
     ticket_id: &str,
 ) -> AppResult<(TicketTargets, Vec<TargetRow>)> {
-    let rows = q::targets_of(conn, ticket_id)?;
+    read_targets(q::targets_of(conn, ticket_id)?)
+}
+
+/// A ticket's targets from its rows, which must be in id order (as `load_targets` reads
+/// them).
+fn read_targets(rows: Vec<TargetRow>) -> AppResult<(TicketTargets, Vec<TargetRow>)> {
     let targets = rows.iter().map(to_target).collect::<AppResult<Vec<_>>>()?;
     Ok((TicketTargets { targets }, rows))
 }
@@ -263,6 +268,19 @@ pub fn sync(
     after: &mut Ticket,
     now: DateTime<Utc>,
 ) -> AppResult<Synced> {
+    sync_with(conn, env, before, after, None, now)
+}
+
+/// `sync` of a ticket whose target rows the caller has read (the scheduler reads a whole
+/// batch's at once); `rows` None reads them here.
+pub fn sync_with(
+    conn: &mut DbConn,
+    env: &Env,
+    before: Option<&Ticket>,
+    after: &mut Ticket,
+    rows: Option<Vec<TargetRow>>,
+    now: DateTime<Utc>,
+) -> AppResult<Synced> {
     let Some(ctx) = env.ticket_context(conn, after)? else {
         after.sla_next_at = None;
         after.sla_due_at = None;
@@ -279,7 +297,13 @@ pub fn sync(
                 vec![],
             )
         }
-        Some(_) => load_targets(conn, &after.id)?,
+        Some(_) => match rows {
+            Some(mut rows) => {
+                rows.sort_by(|a, b| a.id.cmp(&b.id));
+                read_targets(rows)?
+            }
+            None => load_targets(conn, &after.id)?,
+        },
     };
     if let Some(b) = before {
         let (bs, s) = (status(b), status(after));
@@ -478,6 +502,25 @@ impl SlaWrites {
             q::update_target(conn, row)?;
         }
         q::insert_targets(conn, &self.new_targets)?;
+        q::insert_events(conn, &self.ledger)?;
+        Ok(())
+    }
+}
+
+impl SlaWrites {
+    /// Adds another ticket's writes, for a batch saved at once.
+    pub fn append(&mut self, other: SlaWrites) {
+        self.new_targets.extend(other.new_targets);
+        self.changed_targets.extend(other.changed_targets);
+        self.ledger.extend(other.ledger);
+    }
+
+    /// `save` for many tickets: the changed and the new targets go in one upsert, so the
+    /// statements do not grow with the number of tickets.
+    pub fn save_batch(self, conn: &mut DbConn) -> AppResult<()> {
+        let mut targets = self.changed_targets;
+        targets.extend(self.new_targets);
+        q::upsert_targets(conn, &targets)?;
         q::insert_events(conn, &self.ledger)?;
         Ok(())
     }

@@ -587,6 +587,40 @@ pub fn claim_due_ticket(
     }
 }
 
+/// `claim_due_ticket` for a whole batch in one statement: the rows of those of `ids` that
+/// this daemon may work now, locked (PostgreSQL) or leased to it (SQLite) in the caller's
+/// transaction, in no particular order.
+pub fn claim_due_tickets(
+    conn: &mut DbConn,
+    ids: &[String],
+    owner: &str,
+    now: chrono::NaiveDateTime,
+    until: chrono::NaiveDateTime,
+) -> diesel::QueryResult<Vec<models::Ticket>> {
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl, SelectableHelper};
+    use schema::tickets::dsl as t;
+    let due = t::tickets
+        .filter(t::id.eq_any(ids))
+        .filter(t::sla_next_at.le(now))
+        .filter(
+            t::sla_lease_until
+                .is_null()
+                .or(t::sla_lease_until.lt(now))
+                .or(t::sla_lease_owner.eq(owner)),
+        );
+    match conn {
+        DbConn::Pg(c) => due
+            .select(models::Ticket::as_select())
+            .for_update()
+            .skip_locked()
+            .load(c),
+        DbConn::Sqlite(c) => diesel::update(due)
+            .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
+            .returning(models::Ticket::as_returning())
+            .get_results(c),
+    }
+}
+
 /// Leases up to `limit` due tickets to `owner` until `until` and returns their ids,
 /// earliest first. Run in a short transaction of its own, before the batch is worked: the
 /// committed lease is what keeps two daemons' batches apart while each works its own

@@ -116,7 +116,9 @@ fn empty_object() -> String {
 }
 
 /// A ticket row. Inserted whole as `NewTicket` and saved whole as `TicketChangeset` under
-/// an optimistic version check, so a handler changes the struct and saves it once.
+/// an optimistic version check, so a handler changes the struct and saves it once. No
+/// column of it has a DEFAULT, so `None` is NULL and a batch of rows is one multi-row
+/// statement on SQLite too (the scheduler saves its batches so).
 #[derive(
     Debug,
     Clone,
@@ -129,7 +131,11 @@ fn empty_object() -> String {
     serde::Serialize,
     serde::Deserialize,
 )]
-#[diesel(table_name = tickets, treat_none_as_null = true)]
+#[diesel(
+    table_name = tickets,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct Ticket {
     pub id: String,
     pub number: String,

@@ -348,10 +348,7 @@ pub(super) fn save_synced(
     always: bool,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    if always || record::ticket(after) != record::ticket(before) {
-        after.version = before.version + 1;
-        after.updated_at = now.naive_utc();
-    }
+    next_version(before, after, always, now);
     // The row is locked (or new), so the version cannot have moved; the check stays as a guard.
     if !tickets::save_changes(conn, before, after)? {
         return Err(AppError::Conflict(
@@ -359,6 +356,16 @@ pub(super) fn save_synced(
         ));
     }
     Ok(())
+}
+
+/// Gives `after` a new version when the change must show: always for a user's action,
+/// otherwise only when a client sees a difference (bookkeeping such as the next SLA check
+/// is saved silently).
+pub(super) fn next_version(before: &Ticket, after: &mut Ticket, always: bool, now: DateTime<Utc>) {
+    if always || record::ticket(after) != record::ticket(before) {
+        after.version = before.version + 1;
+        after.updated_at = now.naive_utc();
+    }
 }
 
 /// Audit events for what the daemon did on its own (actor: none), in the caller's
@@ -369,23 +376,41 @@ pub(super) fn record_system(
     events: Vec<SystemEvent>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Happened>> {
-    let records = events
+    let mut all = record_systems(conn, vec![(ticket_id, events)], now)?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+/// `record_system` for many tickets in one go (one INSERT, the chain heads read together):
+/// what may notify, per ticket in the order given.
+pub(super) fn record_systems(
+    conn: &mut DbConn,
+    tickets: Vec<(&str, Vec<SystemEvent>)>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Vec<Happened>>> {
+    let records = tickets
         .iter()
-        .map(|ev| audit::Record {
-            at: now,
-            actor_id: None,
-            entity_type: "ticket",
-            entity_id: ticket_id,
-            ticket_id: Some(ticket_id),
-            action: ev.action,
-            changes: &ev.changes,
-            data: ev.data.clone(),
+        .flat_map(|(ticket_id, events)| {
+            events.iter().map(move |ev| audit::Record {
+                at: now,
+                actor_id: None,
+                entity_type: "ticket",
+                entity_id: ticket_id,
+                ticket_id: Some(ticket_id),
+                action: ev.action,
+                changes: &ev.changes,
+                data: ev.data.clone(),
+            })
         })
         .collect();
-    let ids = audit::record_all(conn, records)?;
-    Ok(events
+    let mut ids = audit::record_all(conn, records)?.into_iter();
+    Ok(tickets
         .into_iter()
-        .zip(ids)
-        .flat_map(|(ev, id)| Happened::from_audit(ev.action, id, ev.data))
+        .map(|(_, events)| {
+            events
+                .into_iter()
+                .zip(ids.by_ref())
+                .flat_map(|(ev, id)| Happened::from_audit(ev.action, id, ev.data))
+                .collect()
+        })
         .collect())
 }

@@ -1,14 +1,15 @@
 //! The SLA's own changes to tickets: re-baselines by a supervisor, and the scheduler's pass
 //! over a due ticket.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde_json::json;
 
-use super::{Applied, By, SlaPass, TicketView};
+use super::{next_version, record_systems, Applied, By, SlaPass, TicketView};
 use crate::app::{reason, sla, App, AppError, AppResult};
-use crate::db::models::{PolicyRow, Ticket};
-use crate::db::queries::sla as q;
+use crate::db::models::{PolicyRow, TargetRow, Ticket};
+use crate::db::queries::{sla as q, tickets};
 use crate::db::DbConn;
 use crate::domain::scope::Actor;
 use crate::domain::{Role, TicketStatus};
@@ -138,14 +139,15 @@ impl App {
         self.write(|conn| self.sla_pass_in(conn, id, owner, now, lease_until))
     }
 
-    /// The scheduler's work on a batch of due tickets in one transaction, so the batch
-    /// shares one durable commit (and the pages it writes) instead of paying one per
-    /// ticket. Each ticket runs in a savepoint of its own: one whose processing fails is
-    /// rolled back alone, held by the batch's lease until `lease_until`, and the others
-    /// commit.
-    /// A transient error (a deadlock, contention) fails the whole batch, which `write`
-    /// then runs again. The results are in the order of `ids`. The batch is long, so on
-    /// SQLite it shares no group commit (`write_alone`).
+    /// The scheduler's work on a batch of due tickets in one transaction, worked as sets:
+    /// one statement claims the batch and reads its rows, one reads its targets, and each
+    /// kind of row the passes write (tickets, targets, ledger, audit, outbox) goes in one
+    /// statement per 500 rows, so neither the statements nor the commits grow with the
+    /// batch. Each ticket's SLA is synced as on the one-ticket write path; a ticket whose
+    /// sync fails writes nothing and is held by the batch's lease until `lease_until`,
+    /// while the others commit. A failed statement fails the batch, which `tick` then
+    /// works one ticket per transaction (`sla_pass`). The results are in the order of
+    /// `ids`. The batch is long, so on SQLite it shares no group commit (`write_alone`).
     pub fn sla_pass_batch(
         &self,
         ids: &[String],
@@ -156,18 +158,72 @@ impl App {
         self.write_alone(|conn| {
             // The scheduler changes tickets only: the recipients its notices look up stay
             // as they are for the whole transaction.
-            let _lookups = crate::app::notify::BatchLookups::begin();
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                match conn.transaction(|c| self.sla_pass_in(c, id, owner, now, lease_until)) {
-                    Err(e) if e.is_transient() => return Err(e),
-                    // Rolled back to its savepoint; the batch's lease, committed before,
-                    // keeps it from every scheduler until `lease_until`.
-                    Err(e) => out.push(Err(e)),
-                    Ok(pass) => out.push(Ok(pass)),
+            let lookups = crate::app::notify::BatchLookups::begin();
+            let claimed = crate::db::claim_due_tickets(
+                conn,
+                ids,
+                owner,
+                now.naive_utc(),
+                lease_until.naive_utc(),
+            )?;
+            let mine: HashSet<&str> = claimed.iter().map(|t| t.id.as_str()).collect();
+            // No longer due (a user's change moved it on): the batch's lease goes too.
+            let gone: Vec<&str> = ids
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !mine.contains(id))
+                .collect();
+            q::release_all(conn, &gone, owner)?;
+            let claimed_ids: Vec<String> = claimed.iter().map(|t| t.id.clone()).collect();
+            let mut targets: HashMap<String, Vec<TargetRow>> = HashMap::new();
+            for row in q::targets_of_many(conn, &claimed_ids)? {
+                targets.entry(row.ticket_id.clone()).or_default().push(row);
+            }
+            let claimed_refs: Vec<&str> = claimed_ids.iter().map(String::as_str).collect();
+            lookups.participants_of(conn, &claimed_refs)?;
+
+            let mut results: HashMap<&str, AppResult<Option<SlaPass>>> = HashMap::new();
+            let mut writes = sla::SlaWrites::default();
+            let (mut saved, mut states, mut systems) = (Vec::new(), Vec::new(), Vec::new());
+            for before in &claimed {
+                let mut after = before.clone();
+                let rows = targets.remove(&before.id).unwrap_or_default();
+                match sla::sync_with(conn, &self.sla, Some(before), &mut after, Some(rows), now) {
+                    Err(e) => {
+                        results.insert(&before.id, Err(e));
+                    }
+                    Ok(synced) => {
+                        next_version(before, &mut after, false, now);
+                        results.insert(
+                            &before.id,
+                            Ok(Some(SlaPass {
+                                changed: after.version != before.version,
+                                escalated: before.tier == 1 && after.tier == 2,
+                            })),
+                        );
+                        writes.append(synced.writes);
+                        states.push(synced.sla);
+                        systems.push(synced.system);
+                        saved.push(after);
+                    }
                 }
             }
-            Ok(out)
+            tickets::save_claimed(conn, &saved)?;
+            writes.save_batch(conn)?;
+            let happened = record_systems(
+                conn,
+                saved.iter().map(|t| t.id.as_str()).zip(systems).collect(),
+                now,
+            )?;
+            let mut notices = Vec::new();
+            for ((t, state), happened) in saved.iter().zip(&states).zip(happened) {
+                notices.extend(self.notices(conn, t, state.as_ref(), None, happened, now)?);
+            }
+            crate::db::queries::outbox::insert(conn, &notices)?;
+            Ok(ids
+                .iter()
+                .map(|id| results.remove(id.as_str()).unwrap_or(Ok(None)))
+                .collect())
         })
     }
 

@@ -110,23 +110,82 @@ pub fn record(conn: &mut DbConn, r: Record<'_>) -> QueryResult<String> {
 }
 
 /// Appends several events in order, in the caller's transaction, and returns their ids:
-/// each entity's head is read once and all rows go in one INSERT (a scheduler pass records
-/// a warning, a breach and an escalation of one ticket together).
+/// the heads of all the entities they name are read together and all rows go in one
+/// INSERT (a scheduler batch records the warnings, breaches and escalations of many
+/// tickets together).
 pub fn record_all(conn: &mut DbConn, records: Vec<Record<'_>>) -> QueryResult<Vec<String>> {
+    let mut heads = heads_of_records(conn, &records)?;
     let mut rows: Vec<NewAuditEvent> = Vec::with_capacity(records.len());
     for r in records {
-        let head = match rows
-            .iter()
-            .rev()
-            .find(|e| e.entity_type == r.entity_type && e.entity_id == r.entity_id)
-        {
-            Some(e) => (e.chain_seq.unwrap_or(0), e.hash.clone().unwrap_or_default()),
-            None => head_of(conn, r.entity_type, r.entity_id)?,
-        };
-        rows.push(link(conn, r, head)?);
+        let key = (r.entity_type.to_string(), r.entity_id.to_string());
+        let head = heads.remove(&key).unwrap_or((0, String::new()));
+        let row = link(conn, r, head)?;
+        heads.insert(
+            key,
+            (
+                row.chain_seq.unwrap_or(0),
+                row.hash.clone().unwrap_or_default(),
+            ),
+        );
+        rows.push(row);
     }
     crate::insert_rows!(conn, a::audit_events, &rows)?;
     Ok(rows.into_iter().map(|e| e.id).collect())
+}
+
+type Heads = std::collections::HashMap<(String, String), (i64, String)>;
+
+/// The chain heads of every entity `records` name: one statement for one entity, two for
+/// each 500 entities of a type otherwise. Entities without events are absent.
+fn heads_of_records(conn: &mut DbConn, records: &[Record<'_>]) -> QueryResult<Heads> {
+    let mut by_type: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for r in records {
+        by_type
+            .entry(r.entity_type)
+            .or_default()
+            .insert(r.entity_id);
+    }
+    let mut heads = Heads::new();
+    for (entity_type, ids) in by_type {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        if let [id] = ids[..] {
+            let head = head_of(conn, entity_type, id)?;
+            if head.0 > 0 {
+                heads.insert((entity_type.to_string(), id.to_string()), head);
+            }
+            continue;
+        }
+        for chunk in ids.chunks(crate::db::INSERT_CHUNK) {
+            let last: std::collections::HashMap<String, i64> = a::audit_events
+                .filter(a::entity_type.eq(entity_type))
+                .filter(a::entity_id.eq_any(chunk))
+                .group_by(a::entity_id)
+                .select((a::entity_id, diesel::dsl::max(a::chain_seq)))
+                .load::<(String, Option<i64>)>(conn)?
+                .into_iter()
+                .filter_map(|(id, seq)| Some((id, seq?)))
+                .collect();
+            let seqs: std::collections::BTreeSet<i64> = last.values().copied().collect();
+            if seqs.is_empty() {
+                continue;
+            }
+            let at_seqs: Vec<(String, Option<i64>, Option<String>)> = a::audit_events
+                .filter(a::entity_type.eq(entity_type))
+                .filter(a::entity_id.eq_any(chunk))
+                .filter(a::chain_seq.eq_any(seqs))
+                .select((a::entity_id, a::chain_seq, a::hash))
+                .load(conn)?;
+            for (id, seq, hash) in at_seqs {
+                if let (Some(seq), Some(hash)) = (seq, hash) {
+                    if last.get(&id) == Some(&seq) {
+                        heads.insert((entity_type.to_string(), id), (seq, hash));
+                    }
+                }
+            }
+        }
+    }
+    Ok(heads)
 }
 
 /// Starts the chain of an entity created in the caller's transaction: it has no events

@@ -20,6 +20,20 @@ pub fn list(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Participant>>
         .load(conn)
 }
 
+/// The participants of many tickets, each ticket's oldest first.
+pub fn list_many(conn: &mut DbConn, ticket_ids: &[&str]) -> QueryResult<Vec<Participant>> {
+    let mut out = Vec::new();
+    for chunk in ticket_ids.chunks(crate::db::INSERT_CHUNK) {
+        out.extend(
+            p::ticket_participants
+                .filter(p::ticket_id.eq_any(chunk))
+                .order((p::ticket_id.asc(), p::created_at.asc(), p::id.asc()))
+                .load::<Participant>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn by_email(
     conn: &mut DbConn,
     ticket_id: &str,

@@ -162,9 +162,15 @@ pub fn targets_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<TargetR
 }
 
 pub fn targets_of_many(conn: &mut DbConn, ticket_ids: &[String]) -> QueryResult<Vec<TargetRow>> {
-    st::sla_targets
-        .filter(st::ticket_id.eq_any(ticket_ids))
-        .load(conn)
+    let mut out = Vec::new();
+    for chunk in ticket_ids.chunks(crate::db::INSERT_CHUNK) {
+        out.extend(
+            st::sla_targets
+                .filter(st::ticket_id.eq_any(chunk))
+                .load::<TargetRow>(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn insert_targets(conn: &mut DbConn, rows: &[TargetRow]) -> QueryResult<()> {
@@ -176,6 +182,35 @@ pub fn update_target(conn: &mut DbConn, row: &TargetRow) -> QueryResult<()> {
         .set(row)
         .execute(conn)
         .map(|_| ())
+}
+
+/// Writes target rows whole, new ones and changed ones alike (500 to a statement).
+pub fn upsert_targets(conn: &mut DbConn, rows: &[TargetRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
+        let upsert = diesel::insert_into(st::sla_targets)
+            .values(chunk)
+            .on_conflict(st::id)
+            .do_update()
+            .set((
+                st::ticket_id.eq(excluded(st::ticket_id)),
+                st::target.eq(excluded(st::target)),
+                st::tier.eq(excluded(st::tier)),
+                st::minutes.eq(excluded(st::minutes)),
+                st::started_at.eq(excluded(st::started_at)),
+                st::stops.eq(excluded(st::stops)),
+                st::stop_reason.eq(excluded(st::stop_reason)),
+                st::ended_at.eq(excluded(st::ended_at)),
+                st::due_at.eq(excluded(st::due_at)),
+                st::warned_at.eq(excluded(st::warned_at)),
+                st::breached_at.eq(excluded(st::breached_at)),
+            ));
+        match &mut *conn {
+            DbConn::Sqlite(c) => upsert.execute(c)?,
+            DbConn::Pg(c) => upsert.execute(c)?,
+        };
+    }
+    Ok(())
 }
 
 pub fn insert_events(conn: &mut DbConn, rows: &[NewSlaEvent]) -> QueryResult<()> {
@@ -193,6 +228,24 @@ pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<()> {
     diesel::update(
         t::tickets
             .filter(t::id.eq(id))
+            .filter(t::sla_lease_owner.eq(owner)),
+    )
+    .set((
+        t::sla_lease_owner.eq(None::<String>),
+        t::sla_lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Releases this daemon's leases on `ids` (due tickets of a batch it did not work).
+pub fn release_all(conn: &mut DbConn, ids: &[&str], owner: &str) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(
+        t::tickets
+            .filter(t::id.eq_any(ids))
             .filter(t::sla_lease_owner.eq(owner)),
     )
     .set((

@@ -53,6 +53,83 @@ pub fn save_changes(conn: &mut DbConn, before: &Ticket, after: &Ticket) -> Query
     Ok(n == 1)
 }
 
+/// Saves many tickets whose rows the caller holds (the scheduler's claimed batch), 500 to a
+/// statement, and releases their scheduler leases. An upsert is the one multi-row UPDATE
+/// both backends write the same way; every row exists, so nothing is inserted, and every
+/// column but the id is written from the struct, so no change a pass makes can be lost.
+pub fn save_claimed(conn: &mut DbConn, rows: &[Ticket]) -> QueryResult<usize> {
+    use diesel::upsert::excluded;
+    macro_rules! from_row {
+        ($($col:ident),* $(,)?) => {
+            ($(t::$col.eq(excluded(t::$col)),)*)
+        };
+    }
+    let mut saved = 0;
+    for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
+        let upsert = diesel::insert_into(t::tickets)
+            .values(chunk)
+            .on_conflict(t::id)
+            .do_update()
+            .set((
+                from_row!(
+                    number,
+                    organization_id,
+                    reporter_organization_id,
+                    service_id,
+                    kind,
+                    impact,
+                    urgency,
+                    priority,
+                    priority_overridden,
+                    status,
+                    tier,
+                    assignee_id,
+                    title,
+                    description,
+                    classification,
+                    reporter_name,
+                    reporter_email,
+                    reporter_phone,
+                    reported_at,
+                    created_by,
+                    created_at,
+                    updated_at,
+                    first_response_at,
+                    resolved_at,
+                    resolution,
+                    closed_at,
+                    cancelled_at,
+                    escalation_mode,
+                    escalation_reason,
+                    escalated_at,
+                    escalated_by,
+                ),
+                from_row!(
+                    outage_start,
+                    outage_end,
+                    version,
+                    sla_policy_id,
+                    sla_policy_version,
+                    sla_calendar_id,
+                    sla_calendar_version,
+                    sla_breached,
+                    pending_since,
+                    pending_reason,
+                    sla_next_at,
+                    sla_due_at,
+                    anonymised_at,
+                ),
+                t::sla_lease_owner.eq(None::<String>),
+                t::sla_lease_until.eq(None::<NaiveDateTime>),
+            ));
+        saved += match &mut *conn {
+            DbConn::Sqlite(c) => upsert.execute(c)?,
+            DbConn::Pg(c) => upsert.execute(c)?,
+        };
+    }
+    Ok(saved)
+}
+
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
     t::tickets
         .find(id)
