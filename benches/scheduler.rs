@@ -5,7 +5,9 @@
 //! table; for each count in BENCH_DUE (default 10,100,1000) that many due tickets are added
 //! and one tick is timed, first with no other open tickets, then with BENCH_OPEN of them.
 //! The printed ratios are what matters: a tick's cost should follow the due tickets, not the
-//! open ones. BENCH_SQL=1 also prints the statements of the last tick, per due ticket.
+//! open ones. BENCH_SQL=1 also prints the statements of the last tick, per due ticket;
+//! BENCH_BATCH sets `scheduler.batch_size`. The rows a due ticket wrote, per table, are
+//! printed at the end: with the statements gone, they are what a tick costs.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -165,6 +167,27 @@ fn count_statements() -> Option<Box<dyn Instrumentation>> {
     }))
 }
 
+/// Rows in the tables a tick writes to.
+const WRITTEN: [&str; 4] = ["audit_events", "sla_events", "sla_targets", "outbox"];
+
+fn rows(db: &Db) -> Vec<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db.conn().expect("conn");
+    WRITTEN
+        .iter()
+        .map(|t| {
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}"))
+                .get_result::<Count>(&mut *conn)
+                .expect("count")
+                .n
+        })
+        .collect()
+}
+
 fn timed_tick(app: &App, expect: usize) -> (Duration, usize) {
     let before = STATEMENTS.load(Ordering::Relaxed);
     let start = Instant::now();
@@ -188,7 +211,12 @@ fn main() {
         .filter_map(|v| v.trim().parse().ok())
         .collect();
     set_default_instrumentation(count_statements).expect("instrumentation");
-    let settings = Settings::defaults_with(&[("database.url", url.as_str())]).expect("settings");
+    let batch = std::env::var("BENCH_BATCH").ok();
+    let mut overrides = vec![("database.url", url.as_str())];
+    if let Some(b) = batch.as_deref() {
+        overrides.push(("scheduler.batch_size", b));
+    }
+    let settings = Settings::defaults_with(&overrides).expect("settings");
     let db = Db::connect(&url, 4, Duration::from_secs(30)).expect("database");
     db.write(|c| engine::seed(c, now())).expect("seed");
     let app = App::new(
@@ -225,12 +253,19 @@ fn main() {
     let mut large = Vec::new();
     let mut statements = Vec::new();
     let breakdown = std::env::var("BENCH_SQL").is_ok_and(|v| v == "1");
+    let (mut rows_before, mut rows_after) = (Vec::new(), Vec::new());
     for (i, &d) in dues.iter().enumerate() {
         due(&db, env, &org, &user, &format!("B{i}"), d);
         if breakdown && i + 1 == dues.len() {
             *TEXTS.lock().expect("texts") = Some(HashMap::new());
         }
+        if i + 1 == dues.len() {
+            rows_before = rows(&db);
+        }
         let (took, n) = timed_tick(&app, d);
+        if i + 1 == dues.len() {
+            rows_after = rows(&db);
+        }
         large.push(took);
         statements.push(n);
     }
@@ -265,6 +300,17 @@ fn main() {
         );
     }
     println!("a tick with nothing due among {open} open tickets: {empty:.2?}");
+    if let Some(&d) = dues.last() {
+        let per: Vec<String> = WRITTEN
+            .iter()
+            .zip(rows_before.iter().zip(&rows_after))
+            .map(|(t, (b, a))| format!("{t} {:.1}", (a - b) as f64 / d.max(1) as f64))
+            .collect();
+        println!(
+            "rows the last tick wrote per due ticket (its row in tickets besides): {}",
+            per.join(", ")
+        );
+    }
     if let (Some(texts), Some(&d)) = (TEXTS.lock().expect("texts").take(), dues.last()) {
         let mut texts: Vec<(String, usize)> = texts.into_iter().collect();
         texts.sort_by_key(|t| std::cmp::Reverse(t.1));
