@@ -25,6 +25,12 @@ use spbe_desk::db::queries::tickets;
 use spbe_desk::db::{Db, DbConn};
 use spbe_desk::jobs::scheduler;
 
+// Shared with the benches that start the daemon; this one needs only the scratch database.
+#[allow(dead_code)]
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::{env_usize, scratch_database};
+
 fn now() -> DateTime<Utc> {
     // Monday 2026-11-23 14:00 WITA.
     Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0)
@@ -198,13 +204,10 @@ fn timed_tick(app: &App, expect: usize) -> (Duration, usize) {
 }
 
 fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let open: usize = std::env::var("BENCH_OPEN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    // A database of its own, dropped at the end (on PostgreSQL, beside the one named).
+    let scratch = scratch_database("scheduler");
+    let url = scratch.url.clone();
+    let open = env_usize("BENCH_OPEN", 1_000_000);
     let dues: Vec<usize> = std::env::var("BENCH_DUE")
         .unwrap_or_else(|_| "10,100,1000".into())
         .split(',')
