@@ -560,36 +560,13 @@ pub fn claim_due_ticket(
     now: chrono::NaiveDateTime,
     until: chrono::NaiveDateTime,
 ) -> diesel::QueryResult<bool> {
-    use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
-    use schema::tickets::dsl as t;
-    // This daemon's own lease (taken by `lease_due_tickets`) does not keep it out.
-    let due = t::tickets
-        .filter(t::id.eq(id))
-        .filter(t::sla_next_at.le(now))
-        .filter(
-            t::sla_lease_until
-                .is_null()
-                .or(t::sla_lease_until.lt(now))
-                .or(t::sla_lease_owner.eq(owner)),
-        );
-    match conn {
-        DbConn::Pg(c) => Ok(due
-            .select(t::id)
-            .for_update()
-            .skip_locked()
-            .first::<String>(c)
-            .optional()?
-            .is_some()),
-        DbConn::Sqlite(c) => Ok(diesel::update(due)
-            .set((t::sla_lease_owner.eq(owner), t::sla_lease_until.eq(until)))
-            .execute(c)?
-            == 1),
-    }
+    Ok(!claim_due_tickets(conn, &[id.to_string()], owner, now, until)?.is_empty())
 }
 
 /// `claim_due_ticket` for a whole batch in one statement: the rows of those of `ids` that
 /// this daemon may work now, locked (PostgreSQL) or leased to it (SQLite) in the caller's
-/// transaction, in no particular order.
+/// transaction, in no particular order. This daemon's own lease (taken by
+/// `lease_due_tickets`) does not keep a ticket out.
 pub fn claim_due_tickets(
     conn: &mut DbConn,
     ids: &[String],

@@ -225,17 +225,7 @@ pub fn events_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<SlaEvent
 }
 
 pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> QueryResult<()> {
-    diesel::update(
-        t::tickets
-            .filter(t::id.eq(id))
-            .filter(t::sla_lease_owner.eq(owner)),
-    )
-    .set((
-        t::sla_lease_owner.eq(None::<String>),
-        t::sla_lease_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    release_all(conn, &[id], owner)
 }
 
 /// Releases this daemon's leases on `ids` (due tickets of a batch it did not work).
