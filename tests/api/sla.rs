@@ -1024,3 +1024,49 @@ async fn a_ticket_that_fails_in_a_batch_fails_alone_and_is_held() {
     let retried = app.tick().await;
     assert_eq!((retried.processed, retried.failed), (0, 1), "{retried:?}");
 }
+
+/// A scheduler batch reads the participants of all its tickets at once: each ticket's
+/// escalation still goes to that ticket's own participants, and to nobody else's.
+#[actix_web::test]
+async fn a_batch_tells_each_ticket_its_own_participants() {
+    let app = spawn_app().await;
+    let crit = json!({"impact": "high", "urgency": "high"});
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let t = app.create_ticket("TECH_DUKCAPIL", crit.clone()).await;
+        let id = t["id"].as_str().expect("id").to_string();
+        // The last ticket has no participant.
+        if i < 2 {
+            app.post(
+                &format!("/api/v1/tickets/{id}/participants"),
+                "TECH_DUKCAPIL",
+                json!({"email": format!("ikut{i}@vendor.example")}),
+            )
+            .await
+            .expect(201);
+        }
+        ids.push(id);
+    }
+    app.clock.set(wita(11, 24, 15, 0, 0));
+    let report = app.tick().await;
+    assert_eq!((report.escalated, report.failed), (3, 0), "{report:?}");
+    for (i, id) in ids.iter().enumerate() {
+        let rows = app
+            .get(&format!("/api/v1/outbox?ticket_id={id}&limit=200"), "ADMIN")
+            .await
+            .expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone();
+        assert!(rows.iter().any(|r| r["event"] == "escalated"), "{rows:?}");
+        let outsiders: std::collections::BTreeSet<&str> = rows
+            .iter()
+            .filter_map(|r| r["recipient"].as_str())
+            .filter(|r| r.ends_with("@vendor.example"))
+            .collect();
+        let own = format!("ikut{i}@vendor.example");
+        let expected: std::collections::BTreeSet<&str> =
+            (i < 2).then_some(own.as_str()).into_iter().collect();
+        assert_eq!(outsiders, expected, "ticket {i}");
+    }
+}
