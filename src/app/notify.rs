@@ -161,9 +161,7 @@ impl BatchLookups {
         LOOKUPS.with(|l| *l.borrow_mut() = Some(Lookups::default()));
         BatchLookups(())
     }
-}
 
-impl BatchLookups {
     /// Reads the participants of all of `ticket_ids` in one go, for the notices of a batch
     /// that changes those tickets and no participant.
     pub(crate) fn participants_of(&self, conn: &mut DbConn, ticket_ids: &[&str]) -> AppResult<()> {

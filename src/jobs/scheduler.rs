@@ -38,6 +38,9 @@ pub struct TickReport {
     /// Due tickets another daemon held.
     pub skipped: usize,
     pub failed: usize,
+    /// Batches that failed as a whole and were worked again one ticket per transaction:
+    /// correct, but each of their tickets paid a transaction of its own.
+    pub redone_batches: usize,
 }
 
 /// A name for this daemon's claims.
@@ -72,6 +75,7 @@ pub fn tick(app: &App, now: DateTime<Utc>, owner: &str) -> anyhow::Result<TickRe
         let results = match app.sla_pass_batch(&ids, owner, now, lease_until) {
             Ok(results) => results,
             Err(e) => {
+                report.redone_batches += 1;
                 tracing::warn!(error = %e, tickets = ids.len(), "SLA batch failed; working its tickets one by one");
                 ids.iter()
                     .map(|id| app.sla_pass(id, owner, now, lease_until))
