@@ -88,6 +88,11 @@ impl Metrics {
             Some(Unit::Seconds),
             "Time one SLA scheduler tick took in this daemon".into(),
         );
+        describe(
+            "spbe_desk_scheduler_batches_redone_total",
+            None,
+            "Scheduler batches that failed as a whole and were worked ticket by ticket",
+        );
         r.describe_gauge(
             "spbe_desk_scheduler_lag_seconds".into(),
             Some(Unit::Seconds),
@@ -138,14 +143,17 @@ impl Metrics {
             .increment(1);
     }
 
-    /// One scheduler tick's duration.
-    pub fn tick(&self, seconds: f64) {
+    /// One scheduler tick: its duration, and the batches it had to redo ticket by ticket.
+    pub fn tick(&self, seconds: f64, redone_batches: usize) {
         self.recorder
             .register_histogram(
                 &key("spbe_desk_scheduler_tick_duration_seconds", &[]),
                 &META,
             )
             .record(seconds);
+        self.recorder
+            .register_counter(&key("spbe_desk_scheduler_batches_redone_total", &[]), &META)
+            .increment(u64::try_from(redone_batches).unwrap_or(u64::MAX));
     }
 
     /// The exposition, with the database's figures as of `s`.
@@ -227,3 +235,6 @@ impl Metrics {
         self.recorder.handle().render()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -112,7 +112,11 @@ pub async fn run(app: Arc<App>) {
         let now = app.now();
         let started = std::time::Instant::now();
         let result = tokio::task::spawn_blocking(move || tick(&a, now, &owner)).await;
-        app.metrics.tick(started.elapsed().as_secs_f64());
+        let redone = match &result {
+            Ok(Ok(r)) => r.redone_batches,
+            _ => 0,
+        };
+        app.metrics.tick(started.elapsed().as_secs_f64(), redone);
         match result {
             Ok(Ok(r)) if r != TickReport::default() => tracing::info!(?r, "SLA tick"),
             Ok(Ok(_)) => {}
