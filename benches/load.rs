@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench load` (SQLite in a temp dir; BENCH_DATABASE_URL=postgres://user:pw@
 //! host/db for PostgreSQL: a scratch database is created beside it and dropped). Knobs:
-//! BENCH_CLIENTS (32), BENCH_SECONDS (10, per phase), BENCH_SYNC (SQLite's
+//! BENCH_CLIENTS (32), BENCH_SECONDS (10, per phase), BENCH_SQL=1 (prints a creation's
+//! statements), BENCH_SYNC (SQLite's
 //! `database.sqlite_synchronous`, default the daemon's default), BENCH_POOL
 //! (`database.pool_size`, default the daemon's default).
 //!
@@ -21,15 +22,15 @@
 
 #[path = "common/scratch.rs"]
 mod scratch;
+#[path = "common/statements.rs"]
+mod statements;
 use scratch::{env_usize, scratch_database};
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::{
-    set_default_instrumentation, Instrumentation, InstrumentationEvent, SimpleConnection,
-};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -108,20 +109,9 @@ fn ticket_body(n: usize) -> Value {
     })
 }
 
-/// SQL statements sent by every connection of the process (diesel's instrumentation).
-static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
-
-fn count_statements() -> Option<Box<dyn Instrumentation>> {
-    Some(Box::new(|event: InstrumentationEvent<'_>| {
-        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-            STATEMENTS.fetch_add(1, Ordering::Relaxed);
-        }
-    }))
-}
-
 #[actix_web::main]
 async fn main() {
-    set_default_instrumentation(count_statements).expect("instrumentation");
+    statements::install();
     let clients = env_usize("BENCH_CLIENTS", 32);
     let seconds = env_usize("BENCH_SECONDS", 10) as u64;
     let scratch = scratch_database("load");
@@ -192,7 +182,11 @@ async fn main() {
 
     // Statements per creation, counted on 20 creations one after another: a figure that,
     // unlike the times, does not depend on what else the machine does.
-    let before = STATEMENTS.load(Ordering::Relaxed);
+    let breakdown = std::env::var("BENCH_SQL").is_ok_and(|v| v == "1");
+    if breakdown {
+        statements::record_texts();
+    }
+    let before = statements::sent();
     for n in 0..20 {
         let r = client
             .post(format!("{base}/api/v1/tickets"))
@@ -204,8 +198,11 @@ async fn main() {
     }
     println!(
         "statements a creation    {:>9.1}",
-        (STATEMENTS.load(Ordering::Relaxed) - before) as f64 / 20.0
+        (statements::sent() - before) as f64 / 20.0
     );
+    if breakdown {
+        statements::print_texts("statements a creation, each", 20);
+    }
 
     // 2. Creation at `clients`, with 4 readers of what was created.
     let made: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));

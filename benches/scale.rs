@@ -27,16 +27,16 @@
 
 #[path = "common/scratch.rs"]
 mod scratch;
+#[path = "common/statements.rs"]
+mod statements;
 use scratch::{env_usize, scratch_database, Scratch};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 use diesel::connection::SimpleConnection;
-use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use rand::rngs::StdRng;
@@ -55,16 +55,6 @@ const P99_TARGET_MS: f64 = 50.0;
 const BATCH: usize = 2000;
 /// A multi-row INSERT is cut at about this many bytes of SQL.
 const STATEMENT_BYTES: usize = 1 << 20;
-
-static STATEMENTS: AtomicU64 = AtomicU64::new(0);
-
-fn statement_counter() -> Option<Box<dyn Instrumentation>> {
-    Some(Box::new(|event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::FinishQuery { .. } = event {
-            STATEMENTS.fetch_add(1, Ordering::Relaxed);
-        }
-    }))
-}
 
 /// p50, p99 and max of some latencies, in milliseconds.
 fn percentiles(mut v: Vec<Duration>) -> (f64, f64, f64) {
@@ -1068,7 +1058,7 @@ impl Http {
             assert_eq!(status, 200, "{p}: {}", String::from_utf8_lossy(&body));
         }
         let mut lat = Vec::with_capacity(requests);
-        let before = STATEMENTS.load(Ordering::Relaxed);
+        let before = statements::sent();
         for i in 0..requests {
             let p = &paths[(i * 7 + 3) % paths.len()];
             let t = Instant::now();
@@ -1076,7 +1066,7 @@ impl Http {
             lat.push(t.elapsed());
             assert_eq!(status, 200, "{p}: {}", String::from_utf8_lossy(&body));
         }
-        let statements = (STATEMENTS.load(Ordering::Relaxed) - before) as f64 / requests as f64;
+        let statements = (statements::sent() - before) as f64 / requests as f64;
         (percentiles(lat), statements)
     }
 }
@@ -1143,7 +1133,7 @@ fn branch_sql(who: &Who, filter: &str, search: Option<&str>, pg: bool) -> Vec<St
 
 #[actix_web::main]
 async fn main() {
-    set_default_instrumentation(statement_counter).expect("instrumentation");
+    statements::install();
     let total = env_usize("BENCH_TICKETS", 1_000_000);
     let requests = env_usize("BENCH_REQUESTS", 200);
     let seed = env_usize("BENCH_SEED", 1) as u64;
@@ -1673,7 +1663,7 @@ async fn main() {
             ));
         }
         let a = tick_app.clone();
-        let before = STATEMENTS.load(Ordering::Relaxed);
+        let before = statements::sent();
         let t = Instant::now();
         let r = tokio::task::spawn_blocking(move || {
             spbe_desk::jobs::scheduler::tick(&a, Utc::now(), "bench")
@@ -1682,7 +1672,7 @@ async fn main() {
         .expect("join")
         .expect("tick");
         let took = t.elapsed();
-        let stmts = STATEMENTS.load(Ordering::Relaxed) - before;
+        let stmts = statements::sent() - before;
         println!(
             "  {due:>5} due: {:>10.2?}   {:>8.2?} a due ticket   processed {} changed {} escalated {}   {stmts} statements",
             took,

@@ -9,12 +9,9 @@
 //! BENCH_BATCH sets `scheduler.batch_size`. The rows a due ticket wrote, per table, are
 //! printed at the end: with the statements gone, they are what a tick costs.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
 use diesel::prelude::*;
 
 use spbe_desk::app::sla::{self as engine, Env};
@@ -29,6 +26,8 @@ use spbe_desk::jobs::scheduler;
 #[allow(dead_code)]
 #[path = "common/scratch.rs"]
 mod scratch;
+#[path = "common/statements.rs"]
+mod statements;
 use scratch::{env_usize, scratch_database};
 
 fn now() -> DateTime<Utc> {
@@ -148,31 +147,6 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
     .expect("due tickets");
 }
 
-/// SQL statements sent by every connection of the process (savepoints and transaction
-/// control included), counted through diesel's instrumentation: the statement count per due
-/// ticket is what a tick's cost is made of, and unlike a time it does not depend on what
-/// else the machine is doing.
-static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
-
-/// With BENCH_SQL=1, each statement's text (binds left out) and how often it was sent,
-/// for the breakdown printed after the last tick.
-static TEXTS: std::sync::Mutex<Option<HashMap<String, usize>>> = std::sync::Mutex::new(None);
-
-fn count_statements() -> Option<Box<dyn Instrumentation>> {
-    Some(Box::new(|event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
-            STATEMENTS.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut texts) = TEXTS.lock() {
-                if let Some(texts) = texts.as_mut() {
-                    let text = query.to_string();
-                    let text = text.split(" -- binds").next().unwrap_or("").to_string();
-                    *texts.entry(text).or_default() += 1;
-                }
-            }
-        }
-    }))
-}
-
 /// Rows in the tables a tick writes to.
 const WRITTEN: [&str; 4] = ["audit_events", "sla_events", "sla_targets", "outbox"];
 
@@ -195,12 +169,12 @@ fn rows(db: &Db) -> Vec<i64> {
 }
 
 fn timed_tick(app: &App, expect: usize) -> (Duration, usize) {
-    let before = STATEMENTS.load(Ordering::Relaxed);
+    let before = statements::sent();
     let start = Instant::now();
     let r = scheduler::tick(app, now(), "bench").expect("tick");
     let took = start.elapsed();
     assert_eq!(r.escalated, expect, "{r:?}");
-    (took, STATEMENTS.load(Ordering::Relaxed) - before)
+    (took, statements::sent() - before)
 }
 
 fn main() {
@@ -213,7 +187,7 @@ fn main() {
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect();
-    set_default_instrumentation(count_statements).expect("instrumentation");
+    statements::install();
     let batch = std::env::var("BENCH_BATCH").ok();
     let mut overrides = vec![("database.url", url.as_str())];
     if let Some(b) = batch.as_deref() {
@@ -260,7 +234,7 @@ fn main() {
     for (i, &d) in dues.iter().enumerate() {
         due(&db, env, &org, &user, &format!("B{i}"), d);
         if breakdown && i + 1 == dues.len() {
-            *TEXTS.lock().expect("texts") = Some(HashMap::new());
+            statements::record_texts();
         }
         if i + 1 == dues.len() {
             rows_before = rows(&db);
@@ -314,13 +288,10 @@ fn main() {
             per.join(", ")
         );
     }
-    if let (Some(texts), Some(&d)) = (TEXTS.lock().expect("texts").take(), dues.last()) {
-        let mut texts: Vec<(String, usize)> = texts.into_iter().collect();
-        texts.sort_by_key(|t| std::cmp::Reverse(t.1));
-        println!("\nstatements of the last tick ({d} due), per due ticket:");
-        for (text, n) in texts {
-            let short: String = text.chars().take(150).collect();
-            println!("{:>7.2}  {short}", n as f64 / d.max(1) as f64);
-        }
+    if let Some(&d) = dues.last() {
+        statements::print_texts(
+            &format!("statements of the last tick ({d} due), per due ticket"),
+            d,
+        );
     }
 }
