@@ -350,6 +350,7 @@ impl Db {
         sync: SqliteSync,
     ) -> anyhow::Result<Db> {
         let parsed = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
+        let backend = parsed.backend();
         let mut conn = establish(&parsed, sync)
             .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", redact_url(url)))?;
         let applied = run_migrations(&mut conn)?;
@@ -357,12 +358,15 @@ impl Db {
             tracing::info!(migration = %m, "applied migration");
         }
         drop(conn);
-        let backend = parsed.backend();
         let manager = DbManager::new(parsed, sync);
         let down = manager.down.clone();
+        // A PostgreSQL connection can die with its server or the network between two
+        // uses, so one is probed (`SELECT 1`) before each use; a SQLite connection is a
+        // file handle in this process, and a probe would be two of a creation's statements.
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(timeout)
+            .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot build connection pool: {e}"))?;
         Ok(Db {
