@@ -710,6 +710,8 @@ impl Db {
 }
 
 #[cfg(test)]
+mod build_tests;
+#[cfg(test)]
 mod group_tests;
 #[cfg(test)]
 mod slots_tests;
