@@ -93,6 +93,16 @@ impl Metrics {
             None,
             "Scheduler batches that failed as a whole and were worked ticket by ticket",
         );
+        describe(
+            "spbe_desk_db_wal_checkpoints_total",
+            None,
+            "SQLite: checkpoints of the write-ahead log made by this daemon's background job",
+        );
+        r.describe_gauge(
+            "spbe_desk_db_wal_frames_pending".into(),
+            None,
+            "SQLite: log frames the last checkpoint could not copy yet (a reader still needed them)".into(),
+        );
         r.describe_gauge(
             "spbe_desk_scheduler_lag_seconds".into(),
             Some(Unit::Seconds),
@@ -154,6 +164,16 @@ impl Metrics {
         self.recorder
             .register_counter(&key("spbe_desk_scheduler_batches_redone_total", &[]), &META)
             .increment(u64::try_from(redone_batches).unwrap_or(u64::MAX));
+    }
+
+    /// One background checkpoint of SQLite's log, which left `pending` frames uncopied.
+    pub fn wal_checkpoint(&self, pending: i64) {
+        self.recorder
+            .register_counter(&key("spbe_desk_db_wal_checkpoints_total", &[]), &META)
+            .increment(1);
+        self.recorder
+            .register_gauge(&key("spbe_desk_db_wal_frames_pending", &[]), &META)
+            .set(pending as f64);
     }
 
     /// The exposition, with the database's figures as of `s`.

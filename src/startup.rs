@@ -27,6 +27,7 @@ pub struct Application {
     backups: Option<tokio::task::JoinHandle<()>>,
     retention: Option<tokio::task::JoinHandle<()>>,
     reports: Option<tokio::task::JoinHandle<()>>,
+    wal: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -48,6 +49,8 @@ impl Application {
         let limit = BodyLimit(settings.http.max_body_bytes);
         let workers = settings.http.workers;
         let app = Arc::new(DeskApp::new(db, clock, settings)?);
+        let wal = (app.db.backend() == crate::db::Backend::Sqlite)
+            .then(|| tokio::spawn(crate::jobs::wal::run(app.clone())));
         let scheduler = (app.settings.scheduler.tick_seconds > 0)
             .then(|| tokio::spawn(crate::jobs::scheduler::run(app.clone())));
         let checkpoints = match (
@@ -164,6 +167,7 @@ impl Application {
             backups,
             retention,
             reports,
+            wal,
         })
     }
 
@@ -189,6 +193,7 @@ impl Application {
             self.backups,
             self.retention,
             self.reports,
+            self.wal,
         ]
         .into_iter()
         .flatten()

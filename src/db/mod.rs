@@ -122,6 +122,11 @@ impl DbManager {
     }
 }
 
+/// The WAL size, in pages, at which a commit checkpoints the log itself. The daemon's
+/// `jobs::wal` checkpoints long before (SQLite's default is 1,000 pages, 4 MiB); this is
+/// the backstop for when that job is behind or not running (a CLI command).
+pub const WAL_BACKSTOP_PAGES: u32 = 16_384;
+
 /// Opens one connection of the backend named by the URL, with per-connection settings.
 pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::ConnectionError> {
     match url {
@@ -159,7 +164,8 @@ pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::Connec
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                  PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
-                 PRAGMA temp_store = MEMORY; PRAGMA optimize = 0x10002;"
+                 PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}; \
+                 PRAGMA optimize = 0x10002;"
             ))
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
@@ -415,6 +421,23 @@ impl Db {
                 Err(_) => continue,
             }
         }
+    }
+
+    /// Copies what the SQLite write-ahead log holds into the database file, as far as
+    /// no reader still needs it, without waiting for or blocking anyone (`PASSIVE`).
+    /// Returns the frames it left in the log.
+    pub fn checkpoint_wal(&self) -> Result<i64, DbError> {
+        #[derive(diesel::QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            checkpointed: i64,
+        }
+        let mut conn = self.conn()?;
+        let c = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .get_result::<Checkpoint>(&mut *conn)?;
+        Ok((c.log - c.checkpointed).max(0))
     }
 
     /// Connections of this daemon's pool: (in use, idle).

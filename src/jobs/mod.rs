@@ -7,3 +7,4 @@ pub mod outbox;
 pub mod reports;
 pub mod retention;
 pub mod scheduler;
+pub mod wal;

@@ -201,6 +201,37 @@ async fn sqlite_commits_are_durable_by_default() {
     }
 }
 
+/// SQLite's log is checkpointed by the daemon's background job after commits, not by the
+/// commit that happens to cross SQLite's threshold (`jobs::wal`); PostgreSQL has no such job.
+#[actix_web::test]
+async fn the_wal_is_checkpointed_in_the_background_after_writes() {
+    let app = spawn_app().await;
+    let sqlite = app.db_url.starts_with("sqlite://");
+    app.create_ticket("TECH_DUKCAPIL", serde_json::json!({}))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let s = loop {
+        let s = scrape(&app).await;
+        let done = value(&s, "spbe_desk_db_wal_checkpoints_total", &[]) >= 1.0;
+        if done || !sqlite || std::time::Instant::now() > deadline {
+            break s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let checkpoints = s
+        .samples
+        .iter()
+        .filter(|x| x.metric == "spbe_desk_db_wal_checkpoints_total")
+        .count();
+    if sqlite {
+        assert!(value(&s, "spbe_desk_db_wal_checkpoints_total", &[]) >= 1.0);
+        // No reader held on to an older snapshot, so the whole log was copied.
+        assert_eq!(value(&s, "spbe_desk_db_wal_frames_pending", &[]), 0.0);
+    } else {
+        assert_eq!(checkpoints, 0, "PostgreSQL runs no WAL job");
+    }
+}
+
 /// One metric's value from a scrape, parsed by an independent Prometheus parser.
 async fn scrape(app: &crate::helpers::TestApp) -> prometheus_parse::Scrape {
     let mut r = app
