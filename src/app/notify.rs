@@ -181,6 +181,17 @@ impl BatchLookups {
     }
 }
 
+impl BatchLookups {
+    /// A ticket not written yet has no participants: nothing to read.
+    pub(crate) fn no_participants(&self, ticket_id: &str) {
+        LOOKUPS.with(|l| {
+            if let Some(lk) = l.borrow_mut().as_mut() {
+                lk.participants.insert(ticket_id.to_string(), Vec::new());
+            }
+        });
+    }
+}
+
 impl Drop for BatchLookups {
     fn drop(&mut self) {
         LOOKUPS.with(|l| *l.borrow_mut() = None);
@@ -296,6 +307,33 @@ impl App {
     ) -> AppResult<()> {
         let rows = self.notices(conn, t, sla, actor, happened, now)?;
         q::insert(conn, &rows)?;
+        Ok(())
+    }
+
+    /// Reads what the notices of `events` on `t` will look up (its organization and
+    /// service, the actor, the recipients), so that within a [`BatchLookups`] a write that
+    /// follows finds them remembered. Only what those look-ups read of `t` need be final.
+    pub(crate) fn prefetch_notices(
+        &self,
+        conn: &mut DbConn,
+        t: &Ticket,
+        actor: Option<&Actor>,
+        events: &[&str],
+    ) -> AppResult<()> {
+        organization(conn, &t.organization_id)?;
+        let critical = match &t.service_id {
+            Some(id) => {
+                service(conn, id)?.is_some_and(|s| s.criticality == Criticality::Critical.as_str())
+            }
+            None => false,
+        };
+        if let Some(a) = actor {
+            user(conn, &a.user_id)?;
+        }
+        let mut participants = None;
+        for event in events {
+            self.recipients(conn, t, event, critical, &mut participants)?;
+        }
         Ok(())
     }
 

@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::{record_system, scope_of, TicketView};
-use crate::app::notify::Happened;
+use crate::app::notify::{BatchLookups, Happened};
 use crate::app::sla;
 use crate::app::{new_id, record, App, AppError, AppResult};
-use crate::db::models::{IdempotencyKey, Ticket};
+use crate::db::models::{IdempotencyKey, Service, Ticket};
 use crate::db::queries::{audit, idempotency, organizations, services, tickets};
 use crate::db::DbConn;
 use crate::domain::audit::Changes;
@@ -111,10 +111,29 @@ pub(crate) fn check_outage(
         end.map(crate::clock::truncate_micros),
     )
 }
+/// What a creation checked and looked up before its write: all it reads that it need not
+/// read under the write lock.
+struct Draft {
+    id: String,
+    title: String,
+    description: String,
+    reporter: Reporter,
+    reported_at: Option<DateTime<Utc>>,
+    outage: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    service: Option<Service>,
+    owning: String,
+    reporter_org: String,
+}
+
 impl App {
     /// Creates a ticket. With an idempotency key (and the request's fingerprint), a repeat
     /// from the same user answers with the first ticket (`true`) while the user may still
     /// see it, and a repeat with a different request is a conflict.
+    ///
+    /// The request is checked, and what its notices will look up is read, before the write
+    /// transaction: on SQLite, writers take turns, and a turn should only number and write.
+    /// Bad input never takes a turn. The SLA policy is still read in the turn, so a
+    /// creation never pins a version that a concurrent policy change has replaced.
     pub fn create_ticket(
         &self,
         actor: &Actor,
@@ -122,6 +141,25 @@ impl App {
         idempotency: Option<(&str, &str)>,
     ) -> AppResult<(TicketView, bool)> {
         scope::check_create(actor)?;
+        // Remembered on this thread until the creation is answered (a creation changes no
+        // user, organization or service); the write runs on this thread too.
+        let lookups = BatchLookups::begin();
+        let draft = self.db.read(|conn| -> AppResult<Result<Draft, Ticket>> {
+            if let Some((key, hash)) = idempotency {
+                if let Some(t) = self.replay(conn, actor, key, hash)? {
+                    return Ok(Err(t));
+                }
+            }
+            let draft = self.draft(conn, actor, input)?;
+            let t = new_ticket(&draft, actor, input, self.now(), String::new());
+            lookups.no_participants(&t.id);
+            self.prefetch_notices(conn, &t, Some(actor), &["created"])?;
+            Ok(Ok(draft))
+        })?;
+        let draft = match draft {
+            Ok(d) => d,
+            Err(t) => return self.db.read(|conn| Ok((self.view(conn, t)?, true))),
+        };
         // A concurrent request with the same key fails its insert of the key; the retry
         // in `write` then finds the winner's ticket here.
         self.write(|conn| {
@@ -130,7 +168,7 @@ impl App {
                     return Ok((self.view(conn, t)?, true));
                 }
             }
-            self.create_tx(conn, actor, input, idempotency)
+            self.create_tx(conn, actor, input, &draft, idempotency)
                 .map(|v| (v, false))
         })
     }
@@ -160,13 +198,8 @@ impl App {
         }
     }
 
-    fn create_tx(
-        &self,
-        conn: &mut DbConn,
-        actor: &Actor,
-        input: &CreateTicket,
-        idempotency: Option<(&str, &str)>,
-    ) -> AppResult<TicketView> {
+    /// Checks the request and finds where the ticket belongs.
+    fn draft(&self, conn: &mut DbConn, actor: &Actor, input: &CreateTicket) -> AppResult<Draft> {
         let now = self.now();
         let mut e = Errors::new();
         let title = e.text("title", &input.title, crate::domain::validate::TITLE);
@@ -176,27 +209,23 @@ impl App {
             crate::domain::validate::DESCRIPTION,
         );
         let reporter = check_reporter(&mut e, &input.reporter);
-        let reported_at = match input.reported_at {
-            None => now,
-            Some(r) => {
-                let r = crate::clock::truncate_micros(r.with_timezone(&Utc));
-                let limit = self.settings.tickets.max_backdate_days;
-                if r > now {
-                    e.add("reported_at", "must not be in the future");
-                } else if r < now - TimeDelta::days(limit) {
-                    e.add(
-                        "reported_at",
-                        format!("may be back-dated by at most {limit} days"),
-                    );
-                }
-                r
+        let reported_at = input.reported_at.map(|r| {
+            let r = crate::clock::truncate_micros(r.with_timezone(&Utc));
+            let limit = self.settings.tickets.max_backdate_days;
+            if r > now {
+                e.add("reported_at", "must not be in the future");
+            } else if r < now - TimeDelta::days(limit) {
+                e.add(
+                    "reported_at",
+                    format!("may be back-dated by at most {limit} days"),
+                );
             }
-        };
+            r
+        });
         let outage = input
             .outage
             .as_ref()
             .map(|o| check_outage(&mut e, input.kind.as_str(), o, now));
-
         // Where the ticket belongs (Makassar Ps 1 angka 41: the service's owning PD).
         let service = match &input.service_id {
             Some(id) => match services::get(conn, id)? {
@@ -263,67 +292,39 @@ impl App {
             ));
         };
 
-        let service_policy = service.as_ref().and_then(|s| s.sla_policy_id.clone());
-        let impact = input.impact.unwrap_or(Level::Medium);
-        let urgency = input.urgency.unwrap_or(Level::Medium);
-        let prio = input
-            .priority
-            .unwrap_or_else(|| priority::matrix(impact, urgency));
+        Ok(Draft {
+            id: new_id(),
+            title,
+            description,
+            reporter,
+            reported_at,
+            outage,
+            service,
+            owning,
+            reporter_org,
+        })
+    }
+
+    fn create_tx(
+        &self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        input: &CreateTicket,
+        draft: &Draft,
+        idempotency: Option<(&str, &str)>,
+    ) -> AppResult<TicketView> {
+        let now = self.now();
+        let service_policy = draft.service.as_ref().and_then(|s| s.sla_policy_id.clone());
         let local_year = now.with_timezone(&self.ticket_tz).year();
         let prefix = &self.settings.tickets.number_prefix;
         let seq = tickets::next_number(conn, &number::counter_scope(prefix, local_year))?;
-        let n = now.naive_utc();
-        let mut ticket = Ticket {
-            id: new_id(),
-            number: number::format(prefix, local_year, seq),
-            organization_id: owning,
-            reporter_organization_id: reporter_org,
-            service_id: service.as_ref().map(|s| s.id.clone()),
-            kind: input.kind.as_str().into(),
-            impact: impact.as_str().into(),
-            urgency: urgency.as_str().into(),
-            priority: prio.as_str().into(),
-            priority_overridden: input.priority.is_some(),
-            status: TicketStatus::New.as_str().into(),
-            tier: 1,
-            assignee_id: None,
-            title,
-            description,
-            classification: input
-                .classification
-                .unwrap_or(Classification::Normal)
-                .as_str()
-                .into(),
-            reporter_name: reporter.name,
-            reporter_email: reporter.email,
-            reporter_phone: reporter.phone,
-            reported_at: reported_at.naive_utc(),
-            created_by: actor.user_id.clone(),
-            created_at: n,
-            updated_at: n,
-            first_response_at: None,
-            resolved_at: None,
-            resolution: None,
-            closed_at: None,
-            cancelled_at: None,
-            escalation_mode: None,
-            escalation_reason: None,
-            escalated_at: None,
-            escalated_by: None,
-            outage_start: outage.map(|o| o.0.naive_utc()),
-            outage_end: outage.and_then(|o| o.1).map(|x| x.naive_utc()),
-            version: 1,
-            sla_policy_id: None,
-            sla_policy_version: None,
-            sla_calendar_id: None,
-            sla_calendar_version: None,
-            sla_breached: false,
-            pending_since: None,
-            pending_reason: None,
-            sla_next_at: None,
-            sla_due_at: None,
-            anonymised_at: None,
-        };
+        let mut ticket = new_ticket(
+            draft,
+            actor,
+            input,
+            now,
+            number::format(prefix, local_year, seq),
+        );
         if let Some(ctx) = self
             .sla
             .policy_for_new_ticket(conn, service_policy.as_deref())?
@@ -348,7 +349,7 @@ impl App {
                     idempotency_key: key.to_string(),
                     request_hash: hash.to_string(),
                     ticket_id: ticket.id.clone(),
-                    created_at: n,
+                    created_at: now.naive_utc(),
                 },
             )?;
         }
@@ -386,5 +387,72 @@ impl App {
             ticket,
             sla: synced.sla,
         })
+    }
+}
+
+/// The ticket a creation writes, before its SLA policy is pinned and its clocks start.
+fn new_ticket(
+    draft: &Draft,
+    actor: &Actor,
+    input: &CreateTicket,
+    now: DateTime<Utc>,
+    number: String,
+) -> Ticket {
+    let impact = input.impact.unwrap_or(Level::Medium);
+    let urgency = input.urgency.unwrap_or(Level::Medium);
+    let prio = input
+        .priority
+        .unwrap_or_else(|| priority::matrix(impact, urgency));
+    let n = now.naive_utc();
+    Ticket {
+        id: draft.id.clone(),
+        number,
+        organization_id: draft.owning.clone(),
+        reporter_organization_id: draft.reporter_org.clone(),
+        service_id: draft.service.as_ref().map(|s| s.id.clone()),
+        kind: input.kind.as_str().into(),
+        impact: impact.as_str().into(),
+        urgency: urgency.as_str().into(),
+        priority: prio.as_str().into(),
+        priority_overridden: input.priority.is_some(),
+        status: TicketStatus::New.as_str().into(),
+        tier: 1,
+        assignee_id: None,
+        title: draft.title.clone(),
+        description: draft.description.clone(),
+        classification: input
+            .classification
+            .unwrap_or(Classification::Normal)
+            .as_str()
+            .into(),
+        reporter_name: draft.reporter.name.clone(),
+        reporter_email: draft.reporter.email.clone(),
+        reporter_phone: draft.reporter.phone.clone(),
+        reported_at: draft.reported_at.unwrap_or(now).naive_utc(),
+        created_by: actor.user_id.clone(),
+        created_at: n,
+        updated_at: n,
+        first_response_at: None,
+        resolved_at: None,
+        resolution: None,
+        closed_at: None,
+        cancelled_at: None,
+        escalation_mode: None,
+        escalation_reason: None,
+        escalated_at: None,
+        escalated_by: None,
+        outage_start: draft.outage.map(|o| o.0.naive_utc()),
+        outage_end: draft.outage.and_then(|o| o.1).map(|x| x.naive_utc()),
+        version: 1,
+        sla_policy_id: None,
+        sla_policy_version: None,
+        sla_calendar_id: None,
+        sla_calendar_version: None,
+        sla_breached: false,
+        pending_since: None,
+        pending_reason: None,
+        sla_next_at: None,
+        sla_due_at: None,
+        anonymised_at: None,
     }
 }
