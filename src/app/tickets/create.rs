@@ -315,16 +315,7 @@ impl App {
     ) -> AppResult<TicketView> {
         let now = self.now();
         let service_policy = draft.service.as_ref().and_then(|s| s.sla_policy_id.clone());
-        let local_year = now.with_timezone(&self.ticket_tz).year();
-        let prefix = &self.settings.tickets.number_prefix;
-        let seq = tickets::next_number(conn, &number::counter_scope(prefix, local_year))?;
-        let mut ticket = new_ticket(
-            draft,
-            actor,
-            input,
-            now,
-            number::format(prefix, local_year, seq),
-        );
+        let mut ticket = new_ticket(draft, actor, input, now, String::new());
         if let Some(ctx) = self
             .sla
             .policy_for_new_ticket(conn, service_policy.as_deref())?
@@ -334,11 +325,18 @@ impl App {
         // The SLA clocks start before the row is written, so the ticket is inserted once,
         // whole. A ticket back-dated past its Tier 1 window escalates here; its "created"
         // event still shows it as it was created, and the escalation follows it.
-        let created = ticket.clone();
+        let mut created = ticket.clone();
         let synced = sla::sync(conn, &self.sla, None, &mut ticket, now)?;
         if record::ticket(&ticket) != record::ticket(&created) {
             ticket.version = created.version + 1;
         }
+        // The number comes last before the inserts: on PostgreSQL the counter's row stays
+        // locked from here to the commit, and every creation queues on it.
+        let local_year = now.with_timezone(&self.ticket_tz).year();
+        let prefix = &self.settings.tickets.number_prefix;
+        let seq = tickets::next_number(conn, &number::counter_scope(prefix, local_year))?;
+        ticket.number = number::format(prefix, local_year, seq);
+        created.number.clone_from(&ticket.number);
         tickets::insert(conn, &ticket)?;
         synced.writes.save(conn)?;
         if let Some((key, hash)) = idempotency {
