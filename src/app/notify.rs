@@ -179,9 +179,7 @@ impl BatchLookups {
         });
         Ok(())
     }
-}
 
-impl BatchLookups {
     /// A ticket not written yet has no participants: nothing to read.
     pub(crate) fn no_participants(&self, ticket_id: &str) {
         LOOKUPS.with(|l| {

@@ -1,9 +1,9 @@
 //! Moves SQLite's write-ahead log into the database file in the background.
 //!
 //! SQLite's own checkpoint runs inside the commit that crosses `wal_autocheckpoint` pages,
-//! so one writer in every few hundred paid for copying the log and syncing the file while
-//! every other writer waited for its turn: profiled under 32 creating clients, checkpoints
-//! were a third of the commits' CPU. This job checkpoints after commits, on a pooled
+//! so under load, every few commits, one writer copied the log into the database file and
+//! synced it while every other writer waited for its turn: profiled under 32 creating
+//! clients, checkpoints were a third of the commits' CPU. This job checkpoints after commits, on a pooled
 //! connection, as `PASSIVE` (it never blocks a writer or a reader), so the log stays short
 //! and the commits only append to it. The daemon's connections keep a far larger
 //! `wal_autocheckpoint` as a backstop (`db::WAL_BACKSTOP_PAGES`); a CLI command, which runs

@@ -144,10 +144,10 @@ impl App {
         // Remembered on this thread until the creation is answered (a creation changes no
         // user, organization or service); the write runs on this thread too.
         let lookups = BatchLookups::begin();
-        let draft = self.db.read(|conn| -> AppResult<Result<Draft, Ticket>> {
+        let draft = self.read(|conn| -> AppResult<Result<Draft, TicketView>> {
             if let Some((key, hash)) = idempotency {
                 if let Some(t) = self.replay(conn, actor, key, hash)? {
-                    return Ok(Err(t));
+                    return Ok(Err(self.view(conn, t)?));
                 }
             }
             let draft = self.draft(conn, actor, input)?;
@@ -158,7 +158,7 @@ impl App {
         })?;
         let draft = match draft {
             Ok(d) => d,
-            Err(t) => return self.db.read(|conn| Ok((self.view(conn, t)?, true))),
+            Err(replayed) => return Ok((replayed, true)),
         };
         // A concurrent request with the same key fails its insert of the key; the retry
         // in `write` then finds the winner's ticket here.
