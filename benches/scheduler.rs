@@ -161,7 +161,7 @@ fn rows(db: &Db) -> Vec<i64> {
         .iter()
         .map(|t| {
             diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}"))
-                .get_result::<Count>(&mut *conn)
+                .get_result::<Count>(&mut **conn)
                 .expect("count")
                 .n
         })

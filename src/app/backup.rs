@@ -539,7 +539,7 @@ pub fn cadence_hours(db: &Db, settings: &crate::config::BackupSettings) -> anyho
     let critical: i64 = s::services
         .filter(s::criticality.eq(crate::domain::Criticality::Critical.as_str()))
         .count()
-        .get_result(&mut conn)?;
+        .get_result(&mut **conn)?;
     Ok(if critical > 0 {
         settings.critical_every_hours.min(settings.every_hours)
     } else {

@@ -145,7 +145,7 @@ impl Group {
             Tm::begin_transaction(&mut *conn)?;
             if let Err(e) =
                 diesel::sql_query("UPDATE ticket_counters SET last_value = last_value WHERE 0 = 1")
-                    .execute(&mut *conn)
+                    .execute(&mut **conn)
             {
                 let _ = Tm::rollback_transaction(&mut *conn);
                 return Err(e.into());

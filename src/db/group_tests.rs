@@ -29,7 +29,7 @@ fn stored(db: &Db, scope: &str) -> bool {
     c::ticket_counters
         .find(scope)
         .select(c::last_value)
-        .first::<i64>(&mut *conn)
+        .first::<i64>(&mut **conn)
         .optional()
         .expect("read")
         .is_some()

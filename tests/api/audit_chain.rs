@@ -157,7 +157,7 @@ async fn a_consistent_rewrite_of_a_whole_chain_is_caught_by_the_signed_checkpoin
         let rows: Vec<spbe_desk::db::models::AuditEvent> = ae::table
             .filter(ae::entity_id.eq(&tid))
             .order(ae::chain_seq.asc())
-            .load(&mut *c)
+            .load(&mut **c)
             .expect("rows");
         let mut prev = String::new();
         for r in rows {
@@ -184,7 +184,7 @@ async fn a_consistent_rewrite_of_a_whole_chain_is_caught_by_the_signed_checkpoin
                     ae::prev_hash.eq(&prev),
                     ae::hash.eq(&hash),
                 ))
-                .execute(&mut *c)
+                .execute(&mut **c)
                 .expect("rewrite");
             prev = hash;
         }

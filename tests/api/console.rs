@@ -171,7 +171,7 @@ async fn sign_in_mails(app: &TestApp, email: &str) -> Vec<String> {
             .filter(o::recipient.eq(email))
             .order(o::created_at.asc())
             .select(o::body_text)
-            .load(&mut *c)
+            .load(&mut **c)
             .expect("sign-in mails")
     })
     .await

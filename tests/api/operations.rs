@@ -183,7 +183,7 @@ async fn sqlite_commits_are_durable_by_default() {
     let db = app.state.app.db.clone();
     let level = tokio::task::spawn_blocking(move || {
         let mut c = db.conn().expect("conn");
-        match &mut *c {
+        match &mut **c {
             spbe_desk::db::DbConn::Sqlite(s) => Some(
                 diesel::sql_query("PRAGMA synchronous")
                     .get_result::<Synchronous>(s)

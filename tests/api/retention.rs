@@ -154,7 +154,7 @@ async fn reporter_details_go_after_the_period_and_the_trail_still_verifies() {
     // A personal value changed outside the desk is named by verification.
     let mut conn = app.state.app.db.conn().expect("conn");
     diesel::connection::SimpleConnection::batch_execute(
-        &mut *conn,
+        &mut **conn,
         &format!("UPDATE personal_data SET value = 'Orang Lain' WHERE value = '{NAME}'"),
     )
     .expect("tamper");
@@ -166,7 +166,7 @@ async fn reporter_details_go_after_the_period_and_the_trail_still_verifies() {
     let broken = report.broken.expect("the edit is found");
     assert!(broken.contains("does not match its digest"), "{broken}");
     diesel::connection::SimpleConnection::batch_execute(
-        &mut *conn,
+        &mut **conn,
         &format!("UPDATE personal_data SET value = '{NAME}' WHERE value = 'Orang Lain'"),
     )
     .expect("undo");

@@ -960,17 +960,17 @@ async fn two_daemons_escalate_a_thousand_due_tickets_exactly_once() {
         let a = audit_events::table
             .filter(audit_events::action.eq("escalated"))
             .count()
-            .get_result(&mut *c)
+            .get_result(&mut **c)
             .expect("count");
         let l = sla_events::table
             .filter(sla_events::kind.eq("escalated"))
             .count()
-            .get_result(&mut *c)
+            .get_result(&mut **c)
             .expect("count");
         let t = spbe_desk::db::schema::tickets::table
             .filter(spbe_desk::db::schema::tickets::tier.eq(2))
             .count()
-            .get_result(&mut *c)
+            .get_result(&mut **c)
             .expect("count");
         (a, l, t)
     })

@@ -263,7 +263,7 @@ async fn clients_and_two_schedulers_record_every_sla_event_exactly_once() {
             let ledger = sla_events::table
                 .filter(sla_events::kind.eq_any(["warned", "breached", "escalated"]))
                 .select((sla_events::ticket_id, sla_events::target, sla_events::kind))
-                .load(&mut *c)
+                .load(&mut **c)
                 .expect("ledger");
             let targets = sla_targets::table
                 .select((
@@ -272,7 +272,7 @@ async fn clients_and_two_schedulers_record_every_sla_event_exactly_once() {
                     sla_targets::warned_at,
                     sla_targets::breached_at,
                 ))
-                .load(&mut *c)
+                .load(&mut **c)
                 .expect("targets");
             let audit = audit_events::table
                 .filter(audit_events::entity_type.eq("ticket"))
@@ -281,11 +281,11 @@ async fn clients_and_two_schedulers_record_every_sla_event_exactly_once() {
                     audit_events::action,
                     audit_events::data,
                 ))
-                .load(&mut *c)
+                .load(&mut **c)
                 .expect("audit");
             let tiers = tickets::table
                 .select((tickets::id, tickets::tier, tickets::escalation_mode))
-                .load(&mut *c)
+                .load(&mut **c)
                 .expect("tickets");
             (ledger, targets, audit, tiers)
         })

@@ -123,6 +123,8 @@ struct Draft {
     service: Option<Service>,
     owning: String,
     reporter_org: String,
+    /// The year and sequence of a number taken before the write (`tickets::reserve_number`).
+    number: Option<(i32, i64)>,
 }
 
 impl App {
@@ -141,6 +143,16 @@ impl App {
         idempotency: Option<(&str, &str)>,
     ) -> AppResult<(TicketView, bool)> {
         scope::check_create(actor)?;
+        self.db
+            .in_write_slot(|| self.create_ticket_in_slot(actor, input, idempotency))
+    }
+
+    fn create_ticket_in_slot(
+        &self,
+        actor: &Actor,
+        input: &CreateTicket,
+        idempotency: Option<(&str, &str)>,
+    ) -> AppResult<(TicketView, bool)> {
         // Remembered on this thread until the creation is answered (a creation changes no
         // user, organization or service); the write runs on this thread too.
         let lookups = BatchLookups::begin();
@@ -150,10 +162,13 @@ impl App {
                     return Ok(Err(self.view(conn, t)?));
                 }
             }
-            let draft = self.draft(conn, actor, input)?;
+            let mut draft = self.draft(conn, actor, input)?;
             let t = new_ticket(&draft, actor, input, self.now(), String::new());
             lookups.no_participants(&t.id);
             self.prefetch_notices(conn, &t, Some(actor), &["created"])?;
+            let year = self.number_year(self.now());
+            draft.number =
+                tickets::reserve_number(conn, &self.counter_scope(year))?.map(|seq| (year, seq));
             Ok(Ok(draft))
         })?;
         let draft = match draft {
@@ -302,7 +317,17 @@ impl App {
             service,
             owning,
             reporter_org,
+            number: None,
         })
+    }
+
+    /// The year a ticket created at `now` is numbered in: the desk's local year.
+    fn number_year(&self, now: DateTime<Utc>) -> i32 {
+        now.with_timezone(&self.ticket_tz).year()
+    }
+
+    fn counter_scope(&self, year: i32) -> String {
+        number::counter_scope(&self.settings.tickets.number_prefix, year)
     }
 
     fn create_tx(
@@ -330,12 +355,14 @@ impl App {
         if record::ticket(&ticket) != record::ticket(&created) {
             ticket.version = created.version + 1;
         }
-        // The number comes last before the inserts: on PostgreSQL the counter's row stays
-        // locked from here to the commit, and every creation queues on it.
-        let local_year = now.with_timezone(&self.ticket_tz).year();
-        let prefix = &self.settings.tickets.number_prefix;
-        let seq = tickets::next_number(conn, &number::counter_scope(prefix, local_year))?;
-        ticket.number = number::format(prefix, local_year, seq);
+        // A number taken ahead is used unless the year turned since; one taken here comes
+        // last before the inserts, as its counter's row stays locked to the commit.
+        let year = self.number_year(now);
+        let seq = match draft.number {
+            Some((y, seq)) if y == year => seq,
+            _ => tickets::next_number(conn, &self.counter_scope(year))?,
+        };
+        ticket.number = number::format(&self.settings.tickets.number_prefix, year, seq);
         created.number.clone_from(&ticket.number);
         tickets::insert(conn, &ticket)?;
         synced.writes.save(conn)?;
