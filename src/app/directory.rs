@@ -1,6 +1,6 @@
 //! Organizations, users and their API tokens, and who a token belongs to.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
@@ -362,29 +362,72 @@ pub(crate) fn actor_of(conn: &mut DbConn, user: User) -> AppResult<Actor> {
     })
 }
 
+/// Whether a use of the token at `now` is to be recorded (at most once a minute).
+fn use_unrecorded(k: &known_tokens::Known, now: NaiveDateTime) -> bool {
+    k.last_used_at.is_none_or(|t| t < now - TOUCH_EVERY)
+}
+
 impl App {
     /// Who a bearer token belongs to; None for an unknown or revoked token or an inactive
     /// user. Records the token's last use at most once a minute.
+    /// A token resolved within the last second is believed without a read
+    /// (`known_tokens`); this daemon's own changes to the directory take effect at once.
     pub fn authenticate(&self, token: &str) -> AppResult<Option<Actor>> {
-        let now = self.now();
-        let found = self.read(|conn| {
-            let Some((tok, user)) = tokens::find_active(conn, &hash_token(token), now.naive_utc())?
-            else {
-                return Ok(None);
-            };
-            let stale = tok
-                .last_used_at
-                .is_none_or(|t| t < now.naive_utc() - TOUCH_EVERY);
-            Ok(Some((actor_of(conn, user)?, stale.then_some(tok.id))))
-        })?;
-        let Some((actor, touch)) = found else {
-            return Ok(None);
+        let now = self.now().naive_utc();
+        let hash = hash_token(token);
+        let known = match self.known_tokens.get(&hash, now) {
+            Some(k) => k,
+            None => {
+                let generation = self.known_tokens.generation();
+                let found = self.read(|conn| {
+                    let Some((tok, user)) = tokens::find_active(conn, &hash, now)? else {
+                        return Ok(None);
+                    };
+                    Ok(Some(known_tokens::Known {
+                        actor: actor_of(conn, user)?,
+                        token_id: tok.id,
+                        expires_at: tok.expires_at,
+                        last_used_at: tok.last_used_at,
+                    }))
+                })?;
+                let Some(k) = found else {
+                    return Ok(None);
+                };
+                self.known_tokens
+                    .remember(hash.clone(), k.clone(), generation);
+                k
+            }
         };
-        if let Some(id) = touch {
-            let n = now.naive_utc();
-            self.write(|conn| Ok(tokens::touch(conn, &id, n, n - TOUCH_EVERY)?))?;
+        if use_unrecorded(&known, now) {
+            self.write(|conn| {
+                Ok(tokens::touch(
+                    conn,
+                    &known.token_id,
+                    now,
+                    now - TOUCH_EVERY,
+                )?)
+            })?;
+            self.known_tokens.used(&hash, now);
         }
-        Ok(Some(actor))
+        Ok(Some(known.actor))
+    }
+
+    /// The actor of a token resolved within the last second whose use needs no recording:
+    /// answered from memory, without a blocking call (None: ask `authenticate`).
+    pub fn known_actor(&self, token: &str) -> Option<Actor> {
+        let now = self.now().naive_utc();
+        self.known_tokens
+            .get(&hash_token(token), now)
+            .filter(|k| !use_unrecorded(k, now))
+            .map(|k| k.actor)
+    }
+
+    /// A write to users, tokens or organizations; what `authenticate` remembered is
+    /// forgotten once it committed (or failed).
+    fn write_directory<T>(&self, f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let out = self.write(f);
+        self.known_tokens.forget_all();
+        out
     }
 
     pub fn create_organization(
@@ -393,7 +436,9 @@ impl App {
         input: &CreateOrganization,
     ) -> AppResult<Organization> {
         require_admin(actor)?;
-        self.write(|conn| insert_organization(conn, Some(&actor.user_id), input, self.now()))
+        self.write_directory(|conn| {
+            insert_organization(conn, Some(&actor.user_id), input, self.now())
+        })
     }
 
     pub fn organizations(
@@ -421,7 +466,7 @@ impl App {
         p: &PatchOrganization,
     ) -> AppResult<Organization> {
         require_admin(actor)?;
-        self.write(|conn| {
+        self.write_directory(|conn| {
             let now = self.now();
             let before = organizations::get(conn, id)?
                 .ok_or_else(|| AppError::NotFound(format!("no organization {id}")))?;
@@ -455,7 +500,7 @@ impl App {
 
     pub fn create_user(&self, actor: &Actor, input: &CreateUser) -> AppResult<User> {
         require_admin(actor)?;
-        self.write(|conn| insert_user(conn, Some(&actor.user_id), input, self.now()))
+        self.write_directory(|conn| insert_user(conn, Some(&actor.user_id), input, self.now()))
     }
 
     /// The accounts the actor may see.
@@ -487,7 +532,7 @@ impl App {
 
     pub fn update_user(&self, actor: &Actor, id: &str, p: &PatchUser) -> AppResult<User> {
         require_admin(actor)?;
-        self.write(|conn| {
+        self.write_directory(|conn| {
             let now = self.now();
             let before = load_user(conn, actor, id)?;
             let mut u = before.clone();
@@ -587,7 +632,7 @@ impl App {
         );
         let expires_at = self.token_expiry(&mut e, expires_in_days);
         e.finish()?;
-        self.write(|conn| {
+        self.write_directory(|conn| {
             let u = load_user(conn, actor, user_id)?;
             if !u.active {
                 return Err(AppError::Conflict("the user is inactive".into()));
@@ -612,7 +657,7 @@ impl App {
         token_id: &str,
     ) -> AppResult<(ApiToken, String)> {
         may_manage_tokens(actor, user_id)?;
-        self.write(|conn| {
+        self.write_directory(|conn| {
             let now = self.now();
             let old = match tokens::get(conn, token_id)? {
                 Some(t) if t.user_id == user_id => t,
@@ -680,7 +725,7 @@ impl App {
 
     pub fn revoke_token(&self, actor: &Actor, user_id: &str, token_id: &str) -> AppResult<()> {
         may_manage_tokens(actor, user_id)?;
-        self.write(|conn| {
+        self.write_directory(|conn| {
             let now = self.now();
             match tokens::get(conn, token_id)? {
                 Some(t) if t.user_id == user_id => {
@@ -713,7 +758,7 @@ impl App {
         org_name: &str,
     ) -> AppResult<String> {
         let email_norm = email.trim().to_ascii_lowercase();
-        self.write(|conn| {
+        self.write_directory(|conn| {
             let now = self.now();
             let org = match organizations::by_code(conn, org_code)? {
                 Some(o) => o,
@@ -756,6 +801,9 @@ impl App {
         })
     }
 }
+
+mod known_tokens;
+pub use known_tokens::KnownTokens;
 
 #[cfg(test)]
 mod tests;

@@ -50,6 +50,8 @@ pub struct App {
     pub mail: crate::mail::Templates,
     /// This desk's metrics (`GET /metrics`).
     pub metrics: crate::metrics::Metrics,
+    /// Bearer tokens resolved within the last second.
+    pub known_tokens: directory::KnownTokens,
 }
 
 impl App {
@@ -69,6 +71,7 @@ impl App {
             sla,
             mail,
             metrics: crate::metrics::Metrics::new(),
+            known_tokens: directory::KnownTokens::default(),
         })
     }
 
