@@ -235,6 +235,9 @@ pub struct DatabaseSettings {
     pub sqlite_synchronous: crate::db::SqliteSync,
     pub pool_size: u32,
     pub connect_timeout_seconds: u64,
+    /// PostgreSQL only: how many of the pool's connections may hold write transactions at
+    /// once; 0 chooses (`db::write_connections`).
+    pub write_connections: u32,
 }
 
 // The URL can hold a password; keep it out of debug output and logs.
@@ -243,6 +246,7 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &crate::db::redact_url(&self.url))
             .field("pool_size", &self.pool_size)
+            .field("write_connections", &self.write_connections)
             .finish()
     }
 }
@@ -448,6 +452,14 @@ impl Settings {
         crate::db::DbUrl::parse(&self.database.url).map_err(|m| invalid("database.url", m))?;
         if !(1..=512).contains(&self.database.pool_size) {
             return Err(invalid("database.pool_size", "must be between 1 and 512"));
+        }
+        if self.database.write_connections >= self.database.pool_size
+            && self.database.write_connections > 0
+        {
+            return Err(invalid(
+                "database.write_connections",
+                "must be below database.pool_size (reads need a connection), or 0 to choose",
+            ));
         }
         if self.database.connect_timeout_seconds == 0 {
             return Err(invalid(

@@ -227,8 +227,10 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let size = settings.database.pool_size;
     let timeout = Duration::from_secs(settings.database.connect_timeout_seconds);
     let sync = settings.database.sqlite_synchronous;
+    let writers = settings.database.write_connections;
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
-        let db = Db::connect_with(&url, size, timeout, sync)?;
+        let mut db = Db::connect_with(&url, size, timeout, sync)?;
+        db.set_write_connections(writers);
         let now = crate::clock::SystemClock.now();
         db.write(|conn| crate::app::sla::seed(conn, now))?;
         // Events written before the hash chains existed get their place in them, once.

@@ -152,3 +152,27 @@ fn rate_limits_parse() {
         .expect("refused");
     assert!(e.to_string().contains("http.rate_limit"), "{e}");
 }
+
+#[test]
+fn writers_leave_a_connection_for_reads() {
+    let e = Settings::defaults_with(&[
+        ("database.pool_size", "8"),
+        ("database.write_connections", "8"),
+    ])
+    .err()
+    .expect("as many writers as connections");
+    assert!(e.to_string().contains("database.write_connections"), "{e}");
+    let s = Settings::defaults_with(&[("database.write_connections", "7")]).expect("7 of 8");
+    assert_eq!(s.database.write_connections, 7);
+    // Chosen: never every connection, never none.
+    for pool in [4, 8, 64] {
+        let n = crate::db::write_connections(pool, 0);
+        assert!((1..pool as usize).contains(&n), "{pool}: {n}");
+    }
+    assert_eq!(crate::db::write_connections(8, 5), 5);
+    assert_eq!(
+        crate::db::write_connections(4, 9),
+        3,
+        "clamped below the pool"
+    );
+}
