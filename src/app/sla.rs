@@ -556,21 +556,30 @@ pub fn states_for(
     }
     let mut out = HashMap::new();
     for t in tickets {
-        let Some(context) = env.ticket_context(conn, t)? else {
-            continue;
-        };
-        let mut rows = by_ticket.remove(&t.id).unwrap_or_default();
-        rows.sort_by(|a, b| a.id.cmp(&b.id));
-        let targets = rows.iter().map(to_target).collect::<AppResult<Vec<_>>>()?;
-        out.insert(
-            t.id.clone(),
-            SlaState {
-                targets: TicketTargets { targets },
-                context,
-            },
-        );
+        let rows = by_ticket.remove(&t.id).unwrap_or_default();
+        if let Some(state) = state_of(conn, env, t, rows)? {
+            out.insert(t.id.clone(), state);
+        }
     }
     Ok(out)
+}
+
+/// A ticket's SLA state from its target rows as read (None without a policy).
+pub fn state_of(
+    conn: &mut DbConn,
+    env: &Env,
+    t: &Ticket,
+    mut rows: Vec<TargetRow>,
+) -> AppResult<Option<SlaState>> {
+    let Some(context) = env.ticket_context(conn, t)? else {
+        return Ok(None);
+    };
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let targets = rows.iter().map(to_target).collect::<AppResult<Vec<_>>>()?;
+    Ok(Some(SlaState {
+        targets: TicketTargets { targets },
+        context,
+    }))
 }
 
 /// Re-pins an open ticket to the current version of its policy (and that version's

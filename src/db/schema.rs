@@ -345,6 +345,7 @@ diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(services -> organizations (organization_id));
 diesel::joinable!(ticket_comments -> tickets (ticket_id));
+diesel::joinable!(sla_targets -> tickets (ticket_id));
 diesel::joinable!(console_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

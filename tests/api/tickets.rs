@@ -111,6 +111,12 @@ async fn a_created_ticket_has_every_contract_field() {
     assert_eq!(t["reporter"]["name"], "Budi Santoso");
     assert_eq!(t["sla"]["paused"], false);
     assert!(uuid::Uuid::parse_str(t["id"].as_str().unwrap_or("")).is_ok());
+    // A read answers what the creation answered, targets included, by id and by number.
+    assert_eq!(t["sla"]["targets"].as_object().map(|o| o.len()), Some(3));
+    for key in ["id", "number"] {
+        let path = format!("/api/v1/tickets/{}", t[key].as_str().unwrap_or(""));
+        assert_eq!(app.get(&path, "TECH_BAPENDA").await.expect(200), t);
+    }
 }
 
 #[actix_web::test]

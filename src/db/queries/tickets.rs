@@ -2,7 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{like_contains, lower};
-use crate::db::models::{NewTicket, Ticket, TicketChangeset, TicketDelta};
+use crate::db::models::{NewTicket, TargetRow, Ticket, TicketChangeset, TicketDelta};
+use crate::db::schema::sla_targets::dsl as st;
 use crate::db::schema::ticket_counters::dsl as counters;
 use crate::db::schema::tickets::dsl as t;
 use diesel::dsl::sql;
@@ -136,6 +137,38 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
         .select(Ticket::as_select())
         .first(conn)
         .optional()
+}
+
+/// How a ticket is named in a request: its UUID or its number (`SD-2026-000123`).
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    Id(&'a str),
+    Number(&'a str),
+}
+
+/// A ticket and its SLA targets in one statement (a left join, the ticket's columns repeated
+/// on each target's row): a read of a ticket is one round trip, which under load on
+/// PostgreSQL is one wait for a core fewer.
+pub fn get_with_targets(
+    conn: &mut DbConn,
+    key: Key<'_>,
+) -> QueryResult<Option<(Ticket, Vec<TargetRow>)>> {
+    let joined = t::tickets
+        .left_join(st::sla_targets)
+        .select((Ticket::as_select(), Option::<TargetRow>::as_select()));
+    let rows: Vec<(Ticket, Option<TargetRow>)> = match key {
+        Key::Id(id) => joined.filter(t::id.eq(id)).load(conn)?,
+        Key::Number(n) => joined.filter(t::number.eq(n)).load(conn)?,
+    };
+    let mut rows = rows.into_iter();
+    let Some((ticket, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let targets = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, r)| r))
+        .collect();
+    Ok(Some((ticket, targets)))
 }
 
 pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Ticket>> {
