@@ -422,11 +422,12 @@ impl App {
             .map(|k| k.actor)
     }
 
-    /// A write to users, tokens or organizations; what `authenticate` remembered is
-    /// forgotten once it committed (or failed).
+    /// A write to users, tokens or organizations; what `authenticate` and the notices
+    /// remembered is forgotten once it committed (or failed).
     fn write_directory<T>(&self, f: impl FnMut(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
         let out = self.write(f);
         self.known_tokens.forget_all();
+        self.recent_directory.forget_all();
         out
     }
 
@@ -803,7 +804,7 @@ impl App {
 }
 
 mod known_tokens;
-pub use known_tokens::KnownTokens;
+pub use known_tokens::{KnownTokens, FRESH_FOR};
 
 #[cfg(test)]
 mod tests;

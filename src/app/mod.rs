@@ -52,6 +52,8 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     /// Bearer tokens resolved within the last second.
     pub known_tokens: directory::KnownTokens,
+    /// What the notices of the last second learnt about the directory.
+    pub recent_directory: Arc<notify::RecentDirectory>,
 }
 
 impl App {
@@ -72,6 +74,7 @@ impl App {
             mail,
             metrics: crate::metrics::Metrics::new(),
             known_tokens: directory::KnownTokens::default(),
+            recent_directory: Arc::default(),
         })
     }
 

@@ -4,11 +4,15 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::directory::FRESH_FOR;
 use super::sla::SlaState;
 use super::{new_id, require_admin, App, AppError, AppResult};
 use crate::config::MailLanguage;
@@ -145,6 +149,91 @@ struct Lookups {
     users: HashMap<String, Option<User>>,
     /// Participants' addresses by ticket.
     participants: HashMap<String, Vec<String>>,
+    /// The daemon's recent answers about the directory, and their generation when this
+    /// batch began.
+    shared: Option<(Arc<RecentDirectory>, u64)>,
+}
+
+/// This daemon's answers about the directory (people of a role, mailboxes, organizations,
+/// users) of the last [`FRESH_FOR`], shared by its batches: every creation's notices asked
+/// the same three or four questions again, each a round trip on PostgreSQL. This daemon's
+/// own changes to the directory forget them after they commit (`App::write_directory`);
+/// another process's take effect within [`FRESH_FOR`], as they do for tokens. A batch
+/// files nothing if the directory changed after it began (the generation), so an answer
+/// read before a change is never kept past it.
+pub struct RecentDirectory {
+    inner: Mutex<Recent>,
+    fresh_for: Duration,
+}
+
+impl Default for RecentDirectory {
+    fn default() -> Self {
+        Self::fresh_for(FRESH_FOR)
+    }
+}
+
+#[derive(Default)]
+struct Recent {
+    generation: u64,
+    /// When the oldest answer kept was read; all go together when it is too old.
+    since: Option<Instant>,
+    answers: Lookups,
+}
+
+impl RecentDirectory {
+    pub fn fresh_for(fresh_for: Duration) -> Self {
+        Self {
+            inner: Mutex::default(),
+            fresh_for,
+        }
+    }
+
+    fn fresh(&self, r: &Recent) -> bool {
+        r.since.is_some_and(|t| t.elapsed() < self.fresh_for)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
+        // The maps hold no invariant a panicking holder could have broken.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets every answer: call after a change to users or organizations commits.
+    pub fn forget_all(&self) {
+        let mut r = self.lock();
+        r.generation += 1;
+        r.since = None;
+        r.answers = Lookups::default();
+    }
+
+    fn get<K: Hash + Eq, V: Clone>(
+        &self,
+        table: fn(&mut Lookups) -> &mut HashMap<K, V>,
+        key: &K,
+    ) -> Option<V> {
+        let mut r = self.lock();
+        if !self.fresh(&r) {
+            return None;
+        }
+        table(&mut r.answers).get(key).cloned()
+    }
+
+    fn remember<K: Hash + Eq, V>(
+        &self,
+        table: fn(&mut Lookups) -> &mut HashMap<K, V>,
+        key: K,
+        value: V,
+        generation: u64,
+    ) {
+        let mut r = self.lock();
+        if r.generation != generation {
+            return;
+        }
+        if !self.fresh(&r) {
+            r.since = Some(Instant::now());
+            r.answers = Lookups::default();
+        }
+        table(&mut r.answers).insert(key, value);
+    }
 }
 
 thread_local! {
@@ -157,8 +246,15 @@ thread_local! {
 pub(crate) struct BatchLookups(());
 
 impl BatchLookups {
-    pub(crate) fn begin() -> BatchLookups {
-        LOOKUPS.with(|l| *l.borrow_mut() = Some(Lookups::default()));
+    /// Begins a batch that also asks, and tells, this daemon's recent answers about the
+    /// directory.
+    pub(crate) fn begin(recent: &Arc<RecentDirectory>) -> BatchLookups {
+        let generation = recent.lock().generation;
+        let lookups = Lookups {
+            shared: Some((Arc::clone(recent), generation)),
+            ..Lookups::default()
+        };
+        LOOKUPS.with(|l| *l.borrow_mut() = Some(lookups));
         BatchLookups(())
     }
 
@@ -196,20 +292,32 @@ impl Drop for BatchLookups {
     }
 }
 
-/// `load`, or what it gave before in this batch.
+/// `load`, or what it gave before in this batch, or (`Shared::Yes`, for what only the
+/// directory's writes change) what this daemon read of it a moment ago.
 fn remembered<K, V>(
     table: fn(&mut Lookups) -> &mut HashMap<K, V>,
+    shared: Shared,
     key: K,
     load: impl FnOnce() -> AppResult<V>,
 ) -> AppResult<V>
 where
-    K: std::hash::Hash + Eq,
+    K: Hash + Eq + Clone,
     V: Clone,
 {
     let hit = LOOKUPS.with(|l| {
-        l.borrow_mut()
-            .as_mut()
-            .map(|lk| table(lk).get(&key).cloned())
+        l.borrow_mut().as_mut().map(|lk| {
+            if let Some(v) = table(lk).get(&key) {
+                return Some(v.clone());
+            }
+            let recent = match (&lk.shared, shared) {
+                (Some((recent, _)), Shared::Yes) => recent.get(table, &key),
+                _ => None,
+            };
+            if let Some(v) = &recent {
+                table(lk).insert(key.clone(), v.clone());
+            }
+            recent
+        })
     });
     match hit {
         Some(Some(v)) => Ok(v),
@@ -217,6 +325,9 @@ where
             let v = load()?;
             LOOKUPS.with(|l| {
                 if let Some(lk) = l.borrow_mut().as_mut() {
+                    if let (Some((recent, generation)), Shared::Yes) = (&lk.shared, shared) {
+                        recent.remember(table, key.clone(), v.clone(), *generation);
+                    }
                     table(lk).insert(key, v.clone());
                 }
             });
@@ -226,10 +337,18 @@ where
     }
 }
 
+/// Whether an answer may come from, and go to, [`RecentDirectory`].
+#[derive(Clone, Copy)]
+enum Shared {
+    Yes,
+    No,
+}
+
 /// Active users of a role, optionally of one organization.
 fn people(conn: &mut DbConn, org: Option<&str>, role: Role) -> AppResult<Vec<String>> {
     remembered(
         |l| &mut l.people,
+        Shared::Yes,
         (org.map(str::to_string), role),
         || {
             Ok(users::list(conn, org, Some(role.as_str()))?
@@ -244,6 +363,7 @@ fn people(conn: &mut DbConn, org: Option<&str>, role: Role) -> AppResult<Vec<Str
 pub(crate) fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<String>> {
     remembered(
         |l| &mut l.mailboxes,
+        Shared::Yes,
         kind,
         || {
             Ok(organizations::list(conn, Some(kind.as_str()))?
@@ -254,17 +374,23 @@ pub(crate) fn mailboxes(conn: &mut DbConn, kind: OrgKind) -> AppResult<Vec<Strin
     )
 }
 
-fn organization(conn: &mut DbConn, id: &str) -> AppResult<Option<Organization>> {
+/// An organization, remembered within a [`BatchLookups`] (creation reads the owning PD to
+/// check it, and its notices read it again).
+pub(crate) fn organization(conn: &mut DbConn, id: &str) -> AppResult<Option<Organization>> {
     remembered(
         |l| &mut l.organizations,
+        Shared::Yes,
         id.to_string(),
         || Ok(organizations::get(conn, id)?),
     )
 }
 
-fn service(conn: &mut DbConn, id: &str) -> AppResult<Option<Service>> {
+/// A service, remembered within a [`BatchLookups`].
+pub(crate) fn service(conn: &mut DbConn, id: &str) -> AppResult<Option<Service>> {
     remembered(
         |l| &mut l.services,
+        // The catalogue's writes do not forget the directory's answers.
+        Shared::No,
         id.to_string(),
         || Ok(services::get(conn, id)?),
     )
@@ -273,6 +399,7 @@ fn service(conn: &mut DbConn, id: &str) -> AppResult<Option<Service>> {
 fn participants(conn: &mut DbConn, ticket_id: &str) -> AppResult<Vec<String>> {
     remembered(
         |l| &mut l.participants,
+        Shared::No,
         ticket_id.to_string(),
         || {
             Ok(crate::db::queries::participants::list(conn, ticket_id)?
@@ -286,6 +413,7 @@ fn participants(conn: &mut DbConn, ticket_id: &str) -> AppResult<Vec<String>> {
 fn user(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
     remembered(
         |l| &mut l.users,
+        Shared::Yes,
         id.to_string(),
         || Ok(users::get(conn, id)?),
     )
@@ -669,3 +797,6 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -224,3 +224,58 @@ async fn tokens_expire_and_rotate() {
         200
     );
 }
+
+/// The addresses a ticket's "created" notices went to.
+async fn created_notice_recipients(app: &crate::helpers::TestApp, ticket: &str) -> Vec<String> {
+    let page = app
+        .get(&format!("/api/v1/outbox?ticket_id={ticket}"), "ADMIN")
+        .await
+        .expect(200);
+    let mut to: Vec<String> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["event"] == "created")
+        .filter_map(|m| m["recipient"].as_str().map(String::from))
+        .collect();
+    to.sort();
+    to
+}
+
+#[actix_web::test]
+async fn the_next_notice_follows_a_directory_change_at_once() {
+    // Notices remember the directory for a second across requests; a change made through
+    // this daemon must not wait for that.
+    let app = spawn_app().await;
+    let bkpsdm = app.org_id("BKPSDM").await;
+    let first = app.create_ticket("TECH_BKPSDM", json!({})).await;
+    let before = created_notice_recipients(&app, first["id"].as_str().expect("id")).await;
+    assert!(!before.iter().any(|r| r == "baru@makassarkota.go.id"));
+    let new = app
+        .post(
+            "/api/v1/users",
+            "ADMIN",
+            json!({"name": "Teknisi Baru", "email": "baru@makassarkota.go.id",
+                   "organization_id": bkpsdm, "role": "technician"}),
+        )
+        .await
+        .expect(201);
+    let second = app.create_ticket("TECH_BKPSDM", json!({})).await;
+    let with_new = created_notice_recipients(&app, second["id"].as_str().expect("id")).await;
+    let mut expected = before.clone();
+    expected.push("baru@makassarkota.go.id".into());
+    expected.sort();
+    assert_eq!(with_new, expected);
+    app.patch(
+        &format!("/api/v1/users/{}", new["id"].as_str().expect("id")),
+        "ADMIN",
+        json!({"active": false}),
+    )
+    .await
+    .expect(200);
+    let third = app.create_ticket("TECH_BKPSDM", json!({})).await;
+    assert_eq!(
+        created_notice_recipients(&app, third["id"].as_str().expect("id")).await,
+        before
+    );
+}

@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::{record_system, scope_of, TicketView};
-use crate::app::notify::{BatchLookups, Happened};
+use crate::app::notify::{self, BatchLookups, Happened};
 use crate::app::sla;
 use crate::app::{new_id, record, App, AppError, AppResult};
 use crate::db::models::{IdempotencyKey, Service, Ticket};
-use crate::db::queries::{audit, idempotency, organizations, services, tickets};
+use crate::db::queries::{audit, idempotency, tickets};
 use crate::db::DbConn;
 use crate::domain::audit::Changes;
 use crate::domain::scope::{self, Actor};
@@ -155,7 +155,7 @@ impl App {
     ) -> AppResult<(TicketView, bool)> {
         // Remembered on this thread until the creation is answered (a creation changes no
         // user, organization or service); the write runs on this thread too.
-        let lookups = BatchLookups::begin();
+        let lookups = BatchLookups::begin(&self.recent_directory);
         let draft = self.read(|conn| -> AppResult<Result<Draft, TicketView>> {
             if let Some((key, hash)) = idempotency {
                 if let Some(t) = self.replay(conn, actor, key, hash)? {
@@ -243,7 +243,7 @@ impl App {
             .map(|o| check_outage(&mut e, input.kind.as_str(), o, now));
         // Where the ticket belongs (Makassar Ps 1 angka 41: the service's owning PD).
         let service = match &input.service_id {
-            Some(id) => match services::get(conn, id)? {
+            Some(id) => match notify::service(conn, id)? {
                 Some(s) => Some(s),
                 None => {
                     e.add("service_id", "no such service");
@@ -273,7 +273,7 @@ impl App {
             (None, None) => None,
         };
         if let Some(org_id) = &owning {
-            match organizations::get(conn, org_id)? {
+            match notify::organization(conn, org_id)? {
                 Some(o) if o.kind == OrgKind::Pd.as_str() => {
                     if actor.role == Role::Technician
                         && service.is_none()
@@ -291,7 +291,7 @@ impl App {
         }
         let reporter_org = match &input.reporter_organization_id {
             Some(r) => {
-                if organizations::get(conn, r)?.is_none() {
+                if notify::organization(conn, r)?.is_none() {
                     e.add("reporter_organization_id", "no such organization");
                 }
                 Some(r.clone())

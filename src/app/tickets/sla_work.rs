@@ -158,7 +158,7 @@ impl App {
         self.write_alone(|conn| {
             // The scheduler changes tickets only: the recipients its notices look up stay
             // as they are for the whole transaction.
-            let lookups = crate::app::notify::BatchLookups::begin();
+            let lookups = crate::app::notify::BatchLookups::begin(&self.recent_directory);
             let claimed = crate::db::claim_due_tickets(
                 conn,
                 ids,
