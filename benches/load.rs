@@ -6,7 +6,8 @@
 //! BENCH_CLIENTS (32), BENCH_SECONDS (10, per phase), BENCH_SQL=1 (prints a creation's
 //! statements), BENCH_SYNC (SQLite's
 //! `database.sqlite_synchronous`, default the daemon's default), BENCH_POOL
-//! (`database.pool_size`, default the daemon's default).
+//! (`database.pool_size`, default the daemon's default), BENCH_WRITERS
+//! (`database.write_connections`, PostgreSQL; default the daemon's choice).
 //!
 //! Phases, one after another, each printed with throughput and p50/p99:
 //! 1. raw: durable one-row INSERT transactions on the daemon's own pool (so the same
@@ -139,6 +140,10 @@ async fn main() {
     let pool = std::env::var("BENCH_POOL").unwrap_or_default();
     if !pool.is_empty() {
         overrides.push(("database.pool_size", pool.as_str()));
+    }
+    let writers = std::env::var("BENCH_WRITERS").unwrap_or_default();
+    if !writers.is_empty() {
+        overrides.push(("database.write_connections", writers.as_str()));
     }
     let settings = Settings::defaults_with(&overrides).expect("settings");
     let (db, [tech, operator, supervisor]) =
