@@ -4,6 +4,7 @@
 //! migrations, and how writes are serialised. Query code elsewhere is written once against
 //! [`DbConn`].
 
+pub mod deferred;
 mod group;
 pub mod models;
 pub mod queries;
@@ -635,6 +636,12 @@ macro_rules! insert_rows {
                 inserted += match &mut *conn {
                     $crate::db::DbConn::Sqlite(c) => {
                         diesel::insert_into($table).values(chunk).execute(c)?
+                    }
+                    $crate::db::DbConn::Pg(_) if $crate::db::deferred::keeping() => {
+                        $crate::db::deferred::keep(
+                            diesel::insert_into($table).values(chunk.to_vec()),
+                            chunk.len(),
+                        )
                     }
                     $crate::db::DbConn::Pg(c) => {
                         diesel::insert_into($table).values(chunk).execute(c)?

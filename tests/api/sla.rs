@@ -128,6 +128,7 @@ async fn back_dated_deadlines_match_an_independent_reference() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261123);
     let levels = ["high", "medium", "low"];
     let kinds = ["incident", "request", "complaint", "problem", "change"];
+    let mut escalated_at_creation = 0;
     for i in 0..40 {
         // Anywhere in the last seven days, to the second: nights, weekends, breaks, edges.
         let back = if i % 5 == 0 {
@@ -178,10 +179,20 @@ async fn back_dated_deadlines_match_an_independent_reference() {
             assert_eq!(t["tier"], 2, "ticket {i} reported {reported}");
             assert_eq!(t["escalation"]["mode"], "automatic");
             assert_eq!(t["escalation"]["by"], Value::Null);
+            escalated_at_creation += 1;
         } else {
             assert_eq!(t["tier"], 1);
         }
     }
+    // A creation that escalates records its escalation after its "created" event, in the
+    // same chain (on PostgreSQL the creation's inserts go as one statement at its end).
+    assert!(escalated_at_creation > 0);
+    let a = app.state.app.clone();
+    let report = tokio::task::spawn_blocking(move || a.verify_audit(None))
+        .await
+        .expect("join")
+        .expect("verify");
+    assert_eq!(report.broken, None);
 }
 
 #[test]

@@ -183,8 +183,11 @@ impl App {
                     return Ok((self.view(conn, t)?, true));
                 }
             }
-            self.create_tx(conn, actor, input, &draft, idempotency)
-                .map(|v| (v, false))
+            // On PostgreSQL its inserts go as one statement (`db::deferred`).
+            crate::db::deferred::deferred(conn, |conn| {
+                self.create_tx(conn, actor, input, &draft, idempotency)
+            })
+            .map(|v| (v, false))
         })
     }
 

@@ -12,6 +12,10 @@ use crate::db::schema::audit_events::dsl as a;
 use crate::db::DbConn;
 
 pub fn insert(conn: &mut DbConn, ev: &NewAuditEvent) -> QueryResult<()> {
+    if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
+        crate::db::deferred::keep(diesel::insert_into(a::audit_events).values(ev.clone()), 1);
+        return Ok(());
+    }
     diesel::insert_into(a::audit_events)
         .values(ev)
         .execute(conn)
@@ -138,6 +142,13 @@ type Heads = std::collections::HashMap<(String, String), (i64, String)>;
 /// The chain heads of every entity `records` name: one statement for one entity, two for
 /// each 500 entities of a type otherwise. Entities without events are absent.
 fn heads_of_records(conn: &mut DbConn, records: &[Record<'_>]) -> QueryResult<Heads> {
+    if records.is_empty() {
+        return Ok(Heads::new());
+    }
+    // A head must see the events kept for the end of a `deferred` write.
+    if let DbConn::Pg(c) = conn {
+        crate::db::deferred::flush(c)?;
+    }
     let mut by_type: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
         Default::default();
     for r in records {

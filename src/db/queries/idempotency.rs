@@ -12,6 +12,13 @@ pub fn find(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<I
 }
 
 pub fn insert(conn: &mut DbConn, row: &IdempotencyKey) -> QueryResult<()> {
+    if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
+        crate::db::deferred::keep(
+            diesel::insert_into(k::idempotency_keys).values(row.clone()),
+            1,
+        );
+        return Ok(());
+    }
     diesel::insert_into(k::idempotency_keys)
         .values(row)
         .execute(conn)

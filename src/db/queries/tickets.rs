@@ -15,6 +15,10 @@ use crate::domain::scope::Actor;
 use crate::domain::Role;
 
 pub fn insert(conn: &mut DbConn, ticket: &NewTicket) -> QueryResult<()> {
+    if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
+        crate::db::deferred::keep(diesel::insert_into(t::tickets).values(ticket.clone()), 1);
+        return Ok(());
+    }
     diesel::insert_into(t::tickets)
         .values(ticket)
         .execute(conn)
