@@ -183,6 +183,15 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// `spbe-desk audit verify`'s walk over every chain, without a checkpoint key.
+    pub async fn verify_audit(&self) -> spbe_desk::app::audit::AuditReport {
+        let app = self.state.app.clone();
+        tokio::task::spawn_blocking(move || app.verify_audit(None))
+            .await
+            .expect("join")
+            .expect("verify")
+    }
+
     /// One scheduler pass at the test clock's "now", as one daemon.
     pub async fn tick(&self) -> spbe_desk::jobs::scheduler::TickReport {
         let (app, now) = (self.state.app.clone(), self.clock.now_utc());

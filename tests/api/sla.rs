@@ -187,12 +187,7 @@ async fn back_dated_deadlines_match_an_independent_reference() {
     // A creation that escalates records its escalation after its "created" event, in the
     // same chain (on PostgreSQL the creation's inserts go as one statement at its end).
     assert!(escalated_at_creation > 0);
-    let a = app.state.app.clone();
-    let report = tokio::task::spawn_blocking(move || a.verify_audit(None))
-        .await
-        .expect("join")
-        .expect("verify");
-    assert_eq!(report.broken, None);
+    assert_eq!(app.verify_audit().await.broken, None);
 }
 
 #[test]
@@ -1069,10 +1064,7 @@ async fn a_batch_tells_each_ticket_its_own_participants() {
         "{report:?}"
     );
     // The batch read the three chains' heads together and linked each event to its own.
-    let a = app.state.app.clone();
-    let audit = tokio::task::spawn_blocking(move || a.verify_audit(None).expect("verify"))
-        .await
-        .expect("join");
+    let audit = app.verify_audit().await;
     assert_eq!(audit.broken, None, "{audit:?}");
     for (i, id) in ids.iter().enumerate() {
         let rows = app
