@@ -62,17 +62,22 @@ pub fn keeping() -> bool {
     KEPT.with(|k| k.borrow().is_some())
 }
 
-/// Keeps an insert for the end of [`deferred`]; `rows` is what it will insert.
-pub fn keep<Q>(insert: Q, rows: usize) -> usize
+/// Keeps an insert for the end of [`deferred`]; `rows` is what it will insert. Callers
+/// ask [`keeping`] first (so as to build an owned statement only then); an insert offered
+/// when nothing is being kept is an error, never dropped.
+pub fn keep<Q>(insert: Q, rows: usize) -> QueryResult<usize>
 where
     Q: QueryFragment<Pg> + 'static,
 {
-    KEPT.with(|k| {
-        if let Some(kept) = k.borrow_mut().as_mut() {
+    KEPT.with(|k| match k.borrow_mut().as_mut() {
+        Some(kept) => {
             kept.push(Box::new(insert));
+            Ok(rows)
         }
-    });
-    rows
+        None => Err(DieselError::QueryBuilderError(
+            "an insert was kept outside db::deferred".into(),
+        )),
+    })
 }
 
 /// Sends what was kept so far, as one statement; keeping goes on.
@@ -106,3 +111,7 @@ impl QueryFragment<Pg> for AllOf {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "deferred_tests.rs"]
+mod tests;

@@ -641,7 +641,7 @@ macro_rules! insert_rows {
                         $crate::db::deferred::keep(
                             diesel::insert_into($table).values(chunk.to_vec()),
                             chunk.len(),
-                        )
+                        )?
                     }
                     $crate::db::DbConn::Pg(c) => {
                         diesel::insert_into($table).values(chunk).execute(c)?

@@ -13,8 +13,11 @@ use crate::db::DbConn;
 
 pub fn insert(conn: &mut DbConn, ev: &NewAuditEvent) -> QueryResult<()> {
     if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
-        crate::db::deferred::keep(diesel::insert_into(a::audit_events).values(ev.clone()), 1);
-        return Ok(());
+        return crate::db::deferred::keep(
+            diesel::insert_into(a::audit_events).values(ev.clone()),
+            1,
+        )
+        .map(|_| ());
     }
     diesel::insert_into(a::audit_events)
         .values(ev)

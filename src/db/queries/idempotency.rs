@@ -13,11 +13,11 @@ pub fn find(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<I
 
 pub fn insert(conn: &mut DbConn, row: &IdempotencyKey) -> QueryResult<()> {
     if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
-        crate::db::deferred::keep(
+        return crate::db::deferred::keep(
             diesel::insert_into(k::idempotency_keys).values(row.clone()),
             1,
-        );
-        return Ok(());
+        )
+        .map(|_| ());
     }
     diesel::insert_into(k::idempotency_keys)
         .values(row)

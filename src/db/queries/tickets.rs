@@ -16,8 +16,11 @@ use crate::domain::Role;
 
 pub fn insert(conn: &mut DbConn, ticket: &NewTicket) -> QueryResult<()> {
     if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
-        crate::db::deferred::keep(diesel::insert_into(t::tickets).values(ticket.clone()), 1);
-        return Ok(());
+        return crate::db::deferred::keep(
+            diesel::insert_into(t::tickets).values(ticket.clone()),
+            1,
+        )
+        .map(|_| ());
     }
     diesel::insert_into(t::tickets)
         .values(ticket)
