@@ -11,7 +11,9 @@
 //! An insert kept here is not visible to a read made before the end, so `deferred` wraps
 //! only code that reads nothing it wrote; a read that must see them calls [`flush`] first
 //! (the audit chain's heads do). SQLite runs everything at once: its writer holds the only
-//! connection that writes, and a statement there costs no round trip.
+//! connection that writes, and a statement there costs no round trip. A creation's
+//! statement binds a few hundred values (twenty a notice), far below PostgreSQL's 65,535
+//! a statement even for a PD of a thousand staff.
 
 use std::cell::RefCell;
 
