@@ -653,6 +653,27 @@ macro_rules! insert_rows {
     }};
 }
 
+/// Inserts one row, in the caller's transaction; within `deferred::deferred` on
+/// PostgreSQL, kept for its one statement. (A one-row `insert_rows!` would do the same but
+/// lose the prepared statement SQLite keeps for a single row's INSERT.)
+#[macro_export]
+macro_rules! insert_one {
+    ($conn:expr, $table:expr, $row:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let conn: &mut $crate::db::DbConn = $conn;
+        let row = $row;
+        if matches!(conn, $crate::db::DbConn::Pg(_)) && $crate::db::deferred::keeping() {
+            $crate::db::deferred::keep(diesel::insert_into($table).values(row.clone()), 1)
+                .map(|_| ())
+        } else {
+            diesel::insert_into($table)
+                .values(row)
+                .execute(conn)
+                .map(|_| ())
+        }
+    }};
+}
+
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,

@@ -12,17 +12,7 @@ use crate::db::schema::audit_events::dsl as a;
 use crate::db::DbConn;
 
 pub fn insert(conn: &mut DbConn, ev: &NewAuditEvent) -> QueryResult<()> {
-    if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
-        return crate::db::deferred::keep(
-            diesel::insert_into(a::audit_events).values(ev.clone()),
-            1,
-        )
-        .map(|_| ());
-    }
-    diesel::insert_into(a::audit_events)
-        .values(ev)
-        .execute(conn)
-        .map(|_| ())
+    crate::insert_one!(conn, a::audit_events, ev)
 }
 
 pub fn for_ticket(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<AuditEvent>> {

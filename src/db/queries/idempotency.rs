@@ -12,15 +12,5 @@ pub fn find(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<I
 }
 
 pub fn insert(conn: &mut DbConn, row: &IdempotencyKey) -> QueryResult<()> {
-    if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
-        return crate::db::deferred::keep(
-            diesel::insert_into(k::idempotency_keys).values(row.clone()),
-            1,
-        )
-        .map(|_| ());
-    }
-    diesel::insert_into(k::idempotency_keys)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    crate::insert_one!(conn, k::idempotency_keys, row)
 }

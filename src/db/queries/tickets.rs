@@ -15,17 +15,7 @@ use crate::domain::scope::Actor;
 use crate::domain::Role;
 
 pub fn insert(conn: &mut DbConn, ticket: &NewTicket) -> QueryResult<()> {
-    if matches!(conn, DbConn::Pg(_)) && crate::db::deferred::keeping() {
-        return crate::db::deferred::keep(
-            diesel::insert_into(t::tickets).values(ticket.clone()),
-            1,
-        )
-        .map(|_| ());
-    }
-    diesel::insert_into(t::tickets)
-        .values(ticket)
-        .execute(conn)
-        .map(|_| ())
+    crate::insert_one!(conn, t::tickets, ticket)
 }
 
 /// Saves the whole row if its version is still `expected_version`; false if someone else
