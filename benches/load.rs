@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench load` (SQLite in a temp dir; BENCH_DATABASE_URL=postgres://user:pw@
 //! host/db for PostgreSQL: a scratch database is created beside it and dropped). Knobs:
-//! BENCH_CLIENTS (32), BENCH_SECONDS (10, per phase), BENCH_SQL=1 (prints a creation's
+//! BENCH_CLIENTS (32), BENCH_READERS (4: the GETs beside the creations; 0 measures the
+//! creations alone), BENCH_SECONDS (10, per phase), BENCH_SQL=1 (prints a creation's
 //! statements), BENCH_SYNC (SQLite's
 //! `database.sqlite_synchronous`, default the daemon's default), BENCH_POOL
 //! (`database.pool_size`, default the daemon's default), BENCH_WRITERS
@@ -14,7 +15,8 @@
 //!    PRAGMAs or server settings), from one thread and from BENCH_CLIENTS threads; the
 //!    better of the two is the database's commit limit (SQLite has one writer, so one
 //!    thread without lock waits is its best; PostgreSQL needs several to fill its WAL);
-//! 2. create: BENCH_CLIENTS clients POST /tickets while 4 more GET tickets just made;
+//! 2. create: BENCH_CLIENTS clients POST /tickets while BENCH_READERS more GET tickets just
+//!    made;
 //! 3. list: the first page of the ticket list for a technician, an operator and a
 //!    supervisor, plain and filtered, and a search.
 //!
@@ -209,7 +211,7 @@ async fn main() {
         statements::print_texts("statements a creation, each", 20);
     }
 
-    // 2. Creation at `clients`, with 4 readers of what was created.
+    // 2. Creation at `clients`, with readers of what was created.
     let made: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let counter = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicUsize::new(0));
@@ -255,7 +257,7 @@ async fn main() {
         }));
     }
     let mut readers = Vec::new();
-    for r in 0..4usize {
+    for r in 0..env_usize("BENCH_READERS", 4) {
         let (client, base, tech, made) = (client.clone(), base.clone(), tech.clone(), made.clone());
         readers.push(actix_web::rt::spawn(async move {
             let mut lat = Vec::new();

@@ -209,7 +209,7 @@ fn append(conn: &mut DbConn, r: Record<'_>, head: (i64, String)) -> QueryResult<
 fn link(conn: &mut DbConn, r: Record<'_>, head: (i64, String)) -> QueryResult<NewAuditEvent> {
     use crate::domain::audit::canonical;
     use crate::domain::chain::{link_hash, Link};
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = crate::app::new_id();
     let (last, prev_hash) = head;
     let occurred_at = r.at.naive_utc();
     let mut changes = r.changes.to_value();
