@@ -164,7 +164,8 @@ fn month(db: &Db, f: &Fixture, m: u32, count: usize) {
             .execute(c)?;
             i = end;
         }
-        Ok(())
+        // Indexed for search as the daemon's own commits index their new tickets.
+        spbe_desk::db::queries::tickets::index_pending_search(c)
     })
     .expect("tickets");
 }

@@ -1445,6 +1445,11 @@ async fn main() {
             for st in &batch.statements {
                 raw.exec(st);
             }
+            // As the daemon's commits do: the batch's tickets indexed for search together.
+            if let Raw::Lite(c) = &mut raw {
+                spbe_desk::db::queries::tickets::index_pending_search_sqlite(c)
+                    .expect("search index");
+            }
             raw.exec("COMMIT");
             rows += batch.rows;
             loaded += batch.tickets;

@@ -75,7 +75,8 @@ fn background(db: &Db, org: &str, user: &str, from: usize, count: usize) {
             .execute(c)?;
             i = end;
         }
-        Ok(())
+        // Indexed for search as the daemon's own commits index their new tickets.
+        spbe_desk::db::queries::tickets::index_pending_search(c)
     })
     .expect("background tickets");
 }

@@ -408,6 +408,7 @@ pub fn restore_archive(
             return Err(refuse(format!("table {extra} is not in its manifest")));
         }
         Db::reset_serials(conn)?;
+        crate::db::queries::tickets::index_pending_search(conn)?;
         Ok(manifest)
     })
 }

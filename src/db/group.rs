@@ -122,7 +122,7 @@ impl Group {
         };
         if alone {
             if let Some(mut open) = turn.open.take() {
-                let committed = Tm::commit_transaction(&mut *open.conn);
+                let committed = commit(&mut open.conn);
                 times.commit();
                 turn.publish(
                     turn.members_waiting,
@@ -224,7 +224,7 @@ impl Group {
         let mut open = turn.open.take().ok_or(DbError::GroupLost)?;
         let others = turn.members_waiting;
         let committed = if open.members > 0 {
-            Tm::commit_transaction(&mut *open.conn)
+            commit(&mut open.conn)
         } else {
             Tm::rollback_transaction(&mut *open.conn)
         };
@@ -286,6 +286,16 @@ impl Drop for Turn<'_> {
             Some("a writer of the group failed before the commit".into()),
         );
     }
+}
+
+/// Commits the group's transaction, its new tickets indexed for search first (one FTS5
+/// segment a commit: `tickets::index_pending_search`); rolled back if that fails.
+fn commit(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if let Err(e) = super::queries::tickets::index_pending_search(conn) {
+        let _ = Tm::rollback_transaction(conn);
+        return Err(e);
+    }
+    Tm::commit_transaction(conn)
 }
 
 /// What a writer of a group whose commit failed is answered: transient, so `App::write`

@@ -431,6 +431,10 @@ impl Db {
         for m in applied {
             tracing::info!(migration = %m, "applied migration");
         }
+        // Tickets a writer left noted for search but not indexed (one that wrote rows
+        // without `index_pending_search`: an import of its own) are indexed now.
+        conn.transaction(queries::tickets::index_pending_search)
+            .map_err(|e| anyhow::anyhow!("indexing tickets for search: {e}"))?;
         drop(conn);
         let manager = DbManager::new(parsed, sync);
         let down = manager.down.clone();
@@ -867,5 +871,7 @@ impl Db {
 mod build_tests;
 #[cfg(test)]
 mod group_tests;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod slots_tests;

@@ -48,6 +48,8 @@ async fn copies(app: &TestApp, id: &str, count: u32, title: &str, scattered: boo
     tokio::task::spawn_blocking(move || {
         let mut c = db.conn().expect("conn");
         c.batch_execute(&statement).expect("copies");
+        // Rows written behind the daemon's back are indexed as its own commits index theirs.
+        spbe_desk::db::queries::tickets::index_pending_search(&mut c).expect("index");
     })
     .await
     .expect("join");

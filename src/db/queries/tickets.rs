@@ -168,6 +168,29 @@ pub fn get_with_targets(
     Ok(Some((ticket, targets)))
 }
 
+/// Indexes for search the tickets that SQLite's insert trigger noted since the last call
+/// (migration ticket_search_pending), in one statement, and forgets them: called just
+/// before a write transaction commits, so that the transaction's new tickets make one FTS5
+/// segment together. Nothing to do on PostgreSQL, whose trigram indexes are ordinary.
+pub fn index_pending_search(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => index_pending_search_sqlite(c),
+        DbConn::Pg(_) => Ok(()),
+    }
+}
+
+/// [`index_pending_search`] on a connection of SQLite's own (a bulk loader's).
+pub fn index_pending_search_sqlite(c: &mut diesel::SqliteConnection) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO tickets_search (rowid, title, description, number) \
+         SELECT t.rowid, t.title, t.description, t.number \
+         FROM tickets_search_pending p JOIN tickets t ON t.rowid = p.ticket_rowid",
+    )
+    .execute(c)?;
+    diesel::sql_query("DELETE FROM tickets_search_pending").execute(c)?;
+    Ok(())
+}
+
 pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Ticket>> {
     t::tickets
         .filter(t::number.eq(number))
