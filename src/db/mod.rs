@@ -621,12 +621,13 @@ impl Db {
     }
 }
 
-/// Rows per multi-row INSERT: well under SQLite's limit of 32,766 bound parameters for the
-/// widest row written in bulk (the outbox, 20 columns).
+/// Rows per multi-row INSERT on PostgreSQL: well under its limit of 65,535 bound parameters
+/// for the widest row written in bulk (the outbox, 20 columns).
 pub const INSERT_CHUNK: usize = 500;
 
-/// Inserts `rows` into `table` with multi-row INSERT statements, in the caller's
-/// transaction, and returns the number of rows. diesel's batch insert does not pass through
+/// Inserts `rows` into `table` in the caller's transaction and returns the number of rows:
+/// on PostgreSQL with multi-row INSERT statements (a statement is a round trip), on SQLite
+/// row by row through one prepared statement. diesel's batch insert does not pass through
 /// the `MultiConnection`, so each backend builds its own statement here.
 #[macro_export]
 macro_rules! insert_rows {
@@ -638,8 +639,15 @@ macro_rules! insert_rows {
             let mut inserted = 0;
             for chunk in rows.chunks($crate::db::INSERT_CHUNK) {
                 inserted += match &mut *conn {
+                    // Row by row: SQLite makes no round trip per statement, and diesel
+                    // prepares a one-row INSERT once per connection where it prepares a
+                    // multi-row one again at every use (its row count varies).
                     $crate::db::DbConn::Sqlite(c) => {
-                        diesel::insert_into($table).values(chunk).execute(c)?
+                        let mut n = 0;
+                        for row in chunk {
+                            n += diesel::insert_into($table).values(row).execute(c)?;
+                        }
+                        n
                     }
                     $crate::db::DbConn::Pg(_) if $crate::db::deferred::keeping() => {
                         $crate::db::deferred::keep(
@@ -658,8 +666,7 @@ macro_rules! insert_rows {
 }
 
 /// Inserts one row, in the caller's transaction; within `deferred::deferred` on
-/// PostgreSQL, kept for its one statement. (A one-row `insert_rows!` would do the same but
-/// lose the prepared statement SQLite keeps for a single row's INSERT.)
+/// PostgreSQL, kept for its one statement.
 #[macro_export]
 macro_rules! insert_one {
     ($conn:expr, $table:expr, $row:expr) => {{

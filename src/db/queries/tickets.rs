@@ -203,16 +203,33 @@ pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Ticket>>
 /// transaction. The UPDATE takes the row lock on PostgreSQL; the first ticket of a year
 /// inserts the row in a savepoint and, if a concurrent daemon inserted it first, retries the
 /// UPDATE (no upsert: `MultiConnection` has no ON CONFLICT).
+/// A counter's new value.
+#[derive(QueryableByName)]
+struct Bumped {
+    #[diesel(sql_type = BigInt)]
+    last_value: i64,
+}
+
 pub fn next_number(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
     // One statement: the bump answers with the new value (RETURNING, which each backend
     // builds itself through the MultiConnection).
     let bump = |conn: &mut DbConn| -> QueryResult<Option<i64>> {
-        let q = diesel::update(counters::ticket_counters.find(scope))
-            .set(counters::last_value.eq(counters::last_value + 1))
-            .returning(counters::last_value);
         match conn {
-            DbConn::Sqlite(c) => q.get_result(c).optional(),
-            DbConn::Pg(c) => q.get_result(c).optional(),
+            // Written out, so that SQLite prepares it once per connection: diesel prepares
+            // its own UPDATE ... RETURNING on SQLite again at every use.
+            DbConn::Sqlite(c) => diesel::sql_query(
+                "UPDATE ticket_counters SET last_value = last_value + 1 \
+                 WHERE scope = ? RETURNING last_value",
+            )
+            .bind::<Text, _>(scope)
+            .get_result::<Bumped>(c)
+            .optional()
+            .map(|b| b.map(|b| b.last_value)),
+            DbConn::Pg(c) => diesel::update(counters::ticket_counters.find(scope))
+                .set(counters::last_value.eq(counters::last_value + 1))
+                .returning(counters::last_value)
+                .get_result(c)
+                .optional(),
         }
     };
     if let Some(n) = bump(conn)? {
@@ -240,11 +257,6 @@ pub fn next_number(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
 /// turns anyway: there the number is taken in the creation's transaction, without gaps.
 /// Call it outside a transaction: the statement must be one of its own.
 pub fn reserve_number(conn: &mut DbConn, scope: &str) -> QueryResult<Option<i64>> {
-    #[derive(QueryableByName)]
-    struct Bumped {
-        #[diesel(sql_type = BigInt)]
-        last_value: i64,
-    }
     if conn.backend() == Backend::Sqlite {
         return Ok(None);
     }
