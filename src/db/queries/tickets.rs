@@ -181,6 +181,18 @@ pub fn index_pending_search(conn: &mut DbConn) -> QueryResult<()> {
 
 /// [`index_pending_search`] on a connection of SQLite's own (a bulk loader's).
 pub fn index_pending_search_sqlite(c: &mut diesel::SqliteConnection) -> QueryResult<()> {
+    // Most commits made no ticket: one look, instead of opening the FTS5 table (it reads
+    // its structure record) for nothing.
+    #[derive(QueryableByName)]
+    struct Noted {
+        #[diesel(sql_type = Bool)]
+        noted: bool,
+    }
+    let noted = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM tickets_search_pending) AS noted")
+        .get_result::<Noted>(c)?;
+    if !noted.noted {
+        return Ok(());
+    }
     diesel::sql_query(
         "INSERT INTO tickets_search (rowid, title, description, number) \
          SELECT t.rowid, t.title, t.description, t.number \
