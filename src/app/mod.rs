@@ -172,8 +172,10 @@ pub fn error_chain(e: &anyhow::Error) -> String {
 /// and most of its indexes (a ticket's targets, ledger, audit, notices) are ids: ids that
 /// increase land each row at the end of those B-trees, so a commit writes the few pages at
 /// their right edge instead of one page per row scattered over the whole index (measured:
-/// docs/benchmarks.md). The random part (74 bits) keeps them unguessable; what they tell of
-/// the time a record was made, its own `created_at` tells anyone who may see it.
+/// docs/benchmarks.md). After the time come a counter that starts at random each
+/// millisecond and 32 random bits. An id is not a secret (every read checks the reader's
+/// scope, and tokens and sign-in codes are random bytes of their own); the time it shows,
+/// the record's `created_at` shows to anyone who may see it.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -627,7 +627,8 @@ pub const INSERT_CHUNK: usize = 500;
 
 /// At most this many rows `insert_rows!` inserts row by row on SQLite. Measured: a
 /// creation's three targets, ledger entries and notices are cheaper so (creation +20%
-/// under load), a scheduler batch's thousands of rows are not (tick +17%).
+/// under load), a scheduler batch's thousands of rows are not (its tick took 687 ms
+/// against 585 ms, and 11 statements a due ticket against 0.1).
 pub const ROW_BY_ROW: usize = 16;
 
 /// Inserts `rows` into `table` in the caller's transaction and returns the number of rows:

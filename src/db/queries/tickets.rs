@@ -169,7 +169,7 @@ pub fn get_with_targets(
 }
 
 /// Indexes for search the tickets that SQLite's insert trigger noted since the last call
-/// (migration ticket_search_pending), in one statement, and forgets them: called just
+/// (migration ticket_search_pending), in one INSERT, and forgets them: called just
 /// before a write transaction commits, so that the transaction's new tickets make one FTS5
 /// segment together. Nothing to do on PostgreSQL, whose trigram indexes are ordinary.
 pub fn index_pending_search(conn: &mut DbConn) -> QueryResult<()> {
@@ -211,10 +211,6 @@ pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Ticket>>
         .optional()
 }
 
-/// The next sequence value of a counter scope (e.g. `SD-2026`), inside the caller's
-/// transaction. The UPDATE takes the row lock on PostgreSQL; the first ticket of a year
-/// inserts the row in a savepoint and, if a concurrent daemon inserted it first, retries the
-/// UPDATE (no upsert: `MultiConnection` has no ON CONFLICT).
 /// A counter's new value.
 #[derive(QueryableByName)]
 struct Bumped {
@@ -222,6 +218,10 @@ struct Bumped {
     last_value: i64,
 }
 
+/// The next sequence value of a counter scope (e.g. `SD-2026`), inside the caller's
+/// transaction. The UPDATE takes the row lock on PostgreSQL; the first ticket of a year
+/// inserts the row in a savepoint and, if a concurrent daemon inserted it first, retries the
+/// UPDATE (no upsert: `MultiConnection` has no ON CONFLICT).
 pub fn next_number(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
     // One statement: the bump answers with the new value (RETURNING, which each backend
     // builds itself through the MultiConnection).
