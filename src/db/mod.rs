@@ -676,7 +676,9 @@ macro_rules! insert_rows {
 }
 
 /// Inserts one row, in the caller's transaction; within `deferred::deferred` on
-/// PostgreSQL, kept for its one statement.
+/// PostgreSQL, kept for its one statement. Not a one-row `insert_rows!`: outside a
+/// deferred write PostgreSQL then runs diesel's one-row INSERT, which it prepares once per
+/// connection, where a batch (even of one row) is built and prepared again at every use.
 #[macro_export]
 macro_rules! insert_one {
     ($conn:expr, $table:expr, $row:expr) => {{
