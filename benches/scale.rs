@@ -402,7 +402,9 @@ struct Template {
     targets: Vec<(TargetRow, usize)>,
     sla_events: Vec<(SlaEventRow, usize, Text2)>,
     audit: Vec<(AuditEvent, usize, Text2, Text2)>,
-    outbox: Vec<(OutboxRow, usize, [Text2; 6])>,
+    /// Each row, its fresh id, its texts, and the row whose id names its body (the first
+    /// of its notice's rows; none once erased).
+    outbox: Vec<(OutboxRow, usize, [Text2; 6], Option<usize>)>,
     personal: Vec<(PersonalData, usize)>,
     fresh: Vec<Fresh>,
 }
@@ -413,7 +415,7 @@ fn load_template(
     id: &str,
     technician: &str,
 ) -> Template {
-    use schema::{audit_events as ae, outbox as ob, personal_data as pd, sla_events as se};
+    use schema::{audit_events as ae, personal_data as pd, sla_events as se};
     use schema::{sla_targets as st, tickets as tk};
     let ticket: Ticket = tk::table
         .find(id)
@@ -438,11 +440,31 @@ fn load_template(
         .select(AuditEvent::as_select())
         .load(conn)
         .expect("audit");
-    let outbox: Vec<OutboxRow> = ob::table
-        .filter(ob::ticket_id.eq(id))
-        .select(OutboxRow::as_select())
-        .load(conn)
-        .expect("outbox");
+    let outbox: Vec<OutboxRow> = spbe_desk::db::queries::outbox::list(
+        conn,
+        &spbe_desk::db::queries::outbox::OutboxFilter {
+            ticket_id: Some(id.to_string()),
+            limit: 100_000,
+            ..Default::default()
+        },
+    )
+    .expect("outbox");
+    // As the daemon stores them: one body per notice, shared by its recipients' rows.
+    let bodies: Vec<Option<usize>> = outbox
+        .iter()
+        .map(|o| {
+            (!o.body_text.is_empty() || !o.body_html.is_empty()).then(|| {
+                outbox
+                    .iter()
+                    .position(|p| {
+                        p.source_id == o.source_id
+                            && p.body_text == o.body_text
+                            && p.body_html == o.body_html
+                    })
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
     let personal: Vec<PersonalData> = pd::table
         .filter(pd::ticket_id.eq(id))
         .select(PersonalData::as_select())
@@ -517,7 +539,8 @@ fn load_template(
     let outbox = outbox
         .into_iter()
         .zip(outbox_ids)
-        .map(|(o, k)| {
+        .zip(bodies)
+        .map(|((o, k), body)| {
             let texts = [
                 Text2::cut(&o.source_id, &pats),
                 Text2::cut(&o.subject, &pats),
@@ -526,7 +549,7 @@ fn load_template(
                 Text2::cut(&o.message_id, &pats),
                 Text2::cut(o.thread_id.as_deref().unwrap_or(""), &pats),
             ];
-            (o, k, texts)
+            (o, k, texts, body)
         })
         .collect();
     Template {
@@ -698,8 +721,9 @@ fn generate(
         );
         let mut outbox = Inserts::new(
             "outbox",
-            "id, ticket_id, event, source_id, recipient, subject, body_text, body_html, message_id, thread_id, status, attempts, not_before, next_attempt_at, lease_owner, lease_until, last_error, created_at, sent_at, attachment",
+            "id, ticket_id, event, source_id, recipient, subject, message_id, thread_id, status, attempts, not_before, next_attempt_at, lease_owner, lease_until, last_error, created_at, sent_at, attachment, body_id",
         );
+        let mut bodies = Inserts::new("outbox_bodies", "id, body_text, body_html");
         let mut personal = Inserts::new(
             "personal_data",
             "digest, ticket_id, salt, value, created_at, erased_at",
@@ -904,7 +928,15 @@ fn generate(
                 );
                 prev = hash;
             }
-            for (o, k, texts) in tpl.outbox.iter().filter(|_| with_outbox) {
+            for (j, (o, k, texts, body)) in tpl.outbox.iter().enumerate() {
+                if !with_outbox {
+                    break;
+                }
+                let body_id = body.map(|b| v.get(Var::Fresh(tpl.outbox[b].1)).to_string());
+                if let (Some(id), true) = (&body_id, *body == Some(j)) {
+                    bodies
+                        .row(&[q(id), q(&texts[2].render(&v)), q(&texts[3].render(&v))].join(", "));
+                }
                 let sent = sh(o.created_at) + TimeDelta::seconds(rng.gen_range(5..300));
                 outbox.row(
                     &[
@@ -914,8 +946,6 @@ fn generate(
                         q(&texts[0].render(&v)),
                         q(&o.recipient),
                         q(&texts[1].render(&v)),
-                        q(&texts[2].render(&v)),
-                        q(&texts[3].render(&v)),
                         q(&texts[4].render(&v)),
                         if o.thread_id.is_some() {
                             q(&texts[5].render(&v))
@@ -932,6 +962,7 @@ fn generate(
                         ts(sh(o.created_at)),
                         ts(sent),
                         qo(o.attachment.as_deref()),
+                        qo(body_id.as_deref()),
                     ]
                     .join(", "),
                 );
@@ -971,6 +1002,7 @@ fn generate(
         rows += targets.finish(&mut statements);
         rows += events.finish(&mut statements);
         rows += audit.finish(&mut statements);
+        rows += bodies.finish(&mut statements);
         rows += outbox.finish(&mut statements);
         rows += personal.finish(&mut statements);
         if tx

@@ -64,7 +64,7 @@ fn background(db: &Db, org: &str, user: &str, from: usize, count: usize) {
                 .map(|n| {
                     format!(
                         "('{}', 'BG-2026-{n:07}', '{org}', '{org}', 'incident', 'medium', 'medium', 'medium', FALSE, 'in_progress', 1, 'Background', '', 'normal', 'Warga', '2026-11-20 01:00:00', '{user}', '2026-11-20 01:00:00', '2026-11-20 01:00:00', 1, FALSE, '2027-06-01 00:00:00')",
-                        uuid::Uuid::new_v4()
+                        spbe_desk::app::new_id()
                     )
                 })
                 .collect();
@@ -91,7 +91,7 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
         for n in 0..count {
             let r = reported.naive_utc();
             let mut t = Ticket {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: spbe_desk::app::new_id(),
                 number: format!("DUE{tag}-2026-{n:07}"),
                 organization_id: org.into(),
                 reporter_organization_id: org.into(),
@@ -149,7 +149,13 @@ fn due(db: &Db, env: &Env, org: &str, user: &str, tag: &str, count: usize) {
 }
 
 /// Rows in the tables a tick writes to.
-const WRITTEN: [&str; 4] = ["audit_events", "sla_events", "sla_targets", "outbox"];
+const WRITTEN: [&str; 5] = [
+    "audit_events",
+    "sla_events",
+    "sla_targets",
+    "outbox",
+    "outbox_bodies",
+];
 
 fn rows(db: &Db) -> Vec<i64> {
     #[derive(QueryableByName)]

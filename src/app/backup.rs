@@ -186,7 +186,7 @@ fn dump_table(conn: &mut DbConn, table: &str) -> anyhow::Result<Vec<String>> {
                 .select(Participant::as_select())
                 .load(conn)?,
         )?,
-        "outbox" => rows_json(outbox::table.select(OutboxRow::as_select()).load(conn)?)?,
+        "outbox" => rows_json(crate::db::queries::outbox::all(conn)?)?,
         "sanctions" => rows_json(sanctions::table.select(Sanction::as_select()).load(conn)?)?,
         "reports" => rows_json(
             reports::table
@@ -231,7 +231,11 @@ fn restore_row(conn: &mut DbConn, table: &str, row: serde_json::Value) -> anyhow
         "audit_events" => put!(audit_events, AuditEvent),
         "audit_checkpoints" => put!(audit_checkpoints, AuditCheckpoint),
         "ticket_participants" => put!(ticket_participants, Participant),
-        "outbox" => put!(outbox, OutboxRow),
+        "outbox" => {
+            let r: OutboxRow = serde_json::from_value(row)
+                .map_err(|e| anyhow::anyhow!("a row of {table} is not readable: {e}"))?;
+            crate::db::queries::outbox::restore(conn, &r)?;
+        }
         "sanctions" => put!(sanctions, Sanction),
         "reports" => put!(reports, StoredReport),
         "report_chunks" => put!(report_chunks, ReportChunk),

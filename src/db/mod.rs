@@ -826,7 +826,7 @@ pub fn claim_outbox(
     until: chrono::NaiveDateTime,
     limit: i64,
 ) -> diesel::QueryResult<Vec<models::OutboxRow>> {
-    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl, SelectableHelper};
+    use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
     use schema::outbox::dsl as o;
     let due = || {
         o::outbox
@@ -847,11 +847,7 @@ pub fn claim_outbox(
     diesel::update(o::outbox.filter(o::id.eq_any(&ids)))
         .set((o::lease_owner.eq(owner), o::lease_until.eq(until)))
         .execute(conn)?;
-    o::outbox
-        .filter(o::id.eq_any(&ids))
-        .select(models::OutboxRow::as_select())
-        .order(o::next_attempt_at.asc())
-        .load(conn)
+    queries::outbox::by_ids(conn, &ids)
 }
 
 impl Db {
@@ -890,6 +886,8 @@ impl Db {
 mod build_tests;
 #[cfg(test)]
 mod group_tests;
+#[cfg(test)]
+mod outbox_migration_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

@@ -480,13 +480,11 @@ pub struct NewSlaEvent {
     pub recorded_at: NaiveDateTime,
 }
 
-/// One notice to one recipient, queued in the transaction of the change it reports.
-#[derive(
-    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
-)]
-/// `treat_none_as_default_value = false`, as `NewSlaEvent`: a batch of notices is one
-/// INSERT.
-#[diesel(table_name = crate::db::schema::outbox, treat_none_as_default_value = false)]
+/// One notice to one recipient, queued in the transaction of the change it reports: what
+/// the app, the sender and a backup archive see. In the database the bodies live apart
+/// (`OutboxRecord` names an `OutboxBody`, shared by the recipients of one notice);
+/// `queries::outbox` joins and splits them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxRow {
     pub id: String,
     pub ticket_id: Option<String>,
@@ -494,6 +492,7 @@ pub struct OutboxRow {
     pub source_id: String,
     pub recipient: String,
     pub subject: String,
+    /// Empty once retention erased the recipient.
     pub body_text: String,
     pub body_html: String,
     pub message_id: String,
@@ -511,6 +510,96 @@ pub struct OutboxRow {
     /// it).
     #[serde(default)]
     pub attachment: Option<String>,
+}
+
+/// A row of `outbox`: an `OutboxRow` without its bodies, which `body_id` names.
+/// `treat_none_as_default_value = false`, as `NewSlaEvent`: a batch of notices is one
+/// INSERT.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::outbox, treat_none_as_default_value = false)]
+pub struct OutboxRecord {
+    pub id: String,
+    pub ticket_id: Option<String>,
+    pub event: String,
+    pub source_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: String,
+    pub thread_id: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub not_before: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub attachment: Option<String>,
+    pub body_id: Option<String>,
+}
+
+/// The text and HTML of one notice, shared by the rows of its recipients.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::outbox_bodies)]
+pub struct OutboxBody {
+    pub id: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+impl OutboxRow {
+    /// The row as stored, naming the body `body_id`.
+    pub fn record(&self, body_id: Option<String>) -> OutboxRecord {
+        OutboxRecord {
+            id: self.id.clone(),
+            ticket_id: self.ticket_id.clone(),
+            event: self.event.clone(),
+            source_id: self.source_id.clone(),
+            recipient: self.recipient.clone(),
+            subject: self.subject.clone(),
+            message_id: self.message_id.clone(),
+            thread_id: self.thread_id.clone(),
+            status: self.status.clone(),
+            attempts: self.attempts,
+            not_before: self.not_before,
+            next_attempt_at: self.next_attempt_at,
+            lease_owner: self.lease_owner.clone(),
+            lease_until: self.lease_until,
+            last_error: self.last_error.clone(),
+            created_at: self.created_at,
+            sent_at: self.sent_at,
+            attachment: self.attachment.clone(),
+            body_id,
+        }
+    }
+
+    /// A stored row with its body (none: erased).
+    pub fn joined(r: OutboxRecord, body: Option<(String, String)>) -> Self {
+        let (body_text, body_html) = body.unwrap_or_default();
+        OutboxRow {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            event: r.event,
+            source_id: r.source_id,
+            recipient: r.recipient,
+            subject: r.subject,
+            body_text,
+            body_html,
+            message_id: r.message_id,
+            thread_id: r.thread_id,
+            status: r.status,
+            attempts: r.attempts,
+            not_before: r.not_before,
+            next_attempt_at: r.next_attempt_at,
+            lease_owner: r.lease_owner,
+            lease_until: r.lease_until,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+            attachment: r.attachment,
+        }
+    }
 }
 
 /// Someone beyond the reporter and the staff who follows a ticket by e-mail.

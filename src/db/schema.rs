@@ -263,8 +263,6 @@ diesel::table! {
         source_id -> Text,
         recipient -> Text,
         subject -> Text,
-        body_text -> Text,
-        body_html -> Text,
         message_id -> Text,
         thread_id -> Nullable<Text>,
         status -> Text,
@@ -277,6 +275,15 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         attachment -> Nullable<Text>,
+        body_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_bodies (id) {
+        id -> Text,
+        body_text -> Text,
+        body_html -> Text,
     }
 }
 
@@ -347,6 +354,7 @@ diesel::joinable!(services -> organizations (organization_id));
 diesel::joinable!(ticket_comments -> tickets (ticket_id));
 diesel::joinable!(sla_targets -> tickets (ticket_id));
 diesel::joinable!(console_sessions -> users (user_id));
+diesel::joinable!(outbox -> outbox_bodies (body_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -365,6 +373,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_targets,
     sla_events,
     outbox,
+    outbox_bodies,
     ticket_participants,
     personal_data,
     sanctions,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, test_database, TestApp};
+use crate::helpers::{count_in, spawn_app, test_database, TestApp};
 use spbe_desk::app::backup::{restore_archive, verify_archive, write_archive, Manifest};
 use spbe_desk::db::Db;
 
@@ -78,6 +78,12 @@ async fn a_backup_moves_between_backends_with_identical_manifests() {
     assert_eq!(restored, first);
     let second = backup(sqlite.clone(), dir.path().join("b.backup")).await;
     assert_eq!(second.tables, first.tables);
+    // A notice's recipients share its body again, as they did.
+    let bodies = "SELECT COUNT(*) AS n FROM outbox_bodies";
+    let shared = count_in(app.state.app.db.clone(), bodies).await;
+    let rows = count_in(app.state.app.db.clone(), "SELECT COUNT(*) AS n FROM outbox").await;
+    assert!(0 < shared && shared < rows, "{shared} bodies, {rows} rows");
+    assert_eq!(count_in(sqlite.clone(), bodies).await, shared);
 
     // With PostgreSQL at hand, SQLite -> PostgreSQL -> archive too.
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
@@ -86,6 +92,7 @@ async fn a_backup_moves_between_backends_with_identical_manifests() {
         restore(pg.clone(), dir.path().join("b.backup"))
             .await
             .expect("restore into PostgreSQL");
+        assert_eq!(count_in(pg.clone(), bodies).await, shared);
         let third = backup(pg, dir.path().join("c.backup")).await;
         assert_eq!(third.tables, first.tables);
     }

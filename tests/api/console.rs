@@ -160,19 +160,21 @@ async fn sign_in_with_token(c: &Client, app: &TestApp, who: &str) {
 
 /// The bodies of the sign-in mails the outbox holds for `email`, oldest first.
 async fn sign_in_mails(app: &TestApp, email: &str) -> Vec<String> {
-    use diesel::prelude::*;
-    use spbe_desk::db::schema::outbox::dsl as o;
+    use spbe_desk::db::queries::outbox::{list, OutboxFilter};
     let db = app.state.app.db.clone();
     let email = email.to_ascii_lowercase();
     tokio::task::spawn_blocking(move || {
         let mut c = db.conn().expect("conn");
-        o::outbox
-            .filter(o::event.eq("sign_in"))
-            .filter(o::recipient.eq(email))
-            .order(o::created_at.asc())
-            .select(o::body_text)
-            .load(&mut **c)
-            .expect("sign-in mails")
+        let filter = OutboxFilter {
+            recipient: Some(email),
+            limit: 1_000,
+            ..Default::default()
+        };
+        let mut rows = list(&mut c, &filter).expect("sign-in mails");
+        rows.retain(|r| r.event == "sign_in");
+        // `list` is newest first.
+        rows.reverse();
+        rows.into_iter().map(|r| r.body_text).collect()
     })
     .await
     .expect("join")

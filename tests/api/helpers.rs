@@ -203,6 +203,11 @@ impl TestApp {
         .expect("tick")
     }
 
+    /// The number a `SELECT COUNT(*) AS n ...` answers, read straight from the database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        count_in(self.state.app.db.clone(), sql).await
+    }
+
     /// One pass of the outbox worker at the test clock's "now", through the configured
     /// transport.
     pub async fn send_mail(&self) -> spbe_desk::jobs::outbox::PassReport {
@@ -387,4 +392,24 @@ impl TestApp {
         self.pages(&format!("/api/v1/tickets/{id}/events"), who)
             .await
     }
+}
+
+/// The number a `SELECT COUNT(*) AS n ...` answers in `db`.
+pub async fn count_in(db: spbe_desk::db::Db, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = sql.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().expect("conn");
+        diesel::sql_query(&sql)
+            .get_result::<Count>(&mut **c)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .n
+    })
+    .await
+    .expect("join")
 }

@@ -173,6 +173,19 @@ async fn email_of(app: &TestApp, who: &str) -> String {
         .to_string()
 }
 
+/// A ticket's outbox as stored: (rows, notices, bodies), the bodies being the rows of
+/// `outbox_bodies` that its rows name (every one of them exists: the foreign key).
+async fn stored(app: &TestApp, ticket: &str) -> (i64, i64, i64) {
+    let of = format!("FROM outbox WHERE ticket_id = '{ticket}'");
+    (
+        app.count(&format!("SELECT COUNT(*) AS n {of}")).await,
+        app.count(&format!("SELECT COUNT(DISTINCT source_id) AS n {of}"))
+            .await,
+        app.count(&format!("SELECT COUNT(DISTINCT body_id) AS n {of}"))
+            .await,
+    )
+}
+
 fn to(mails: &[Mail], address: &str) -> Vec<usize> {
     mails
         .iter()
@@ -201,7 +214,12 @@ async fn participants_get_threaded_notices_in_bahasa_indonesia() {
     // it does not get mail about their own action.
     let reporter = to(&mails, "budi@makassarkota.go.id");
     assert_eq!(reporter.len(), 1, "{mails:#?}");
-    assert_eq!(to(&mails, "disdukcapil@makassarkota.go.id").len(), 1);
+    let mailbox = to(&mails, "disdukcapil@makassarkota.go.id");
+    assert_eq!(mailbox.len(), 1);
+    // One notice to every recipient: its body is stored once, and each mail carries it.
+    assert_eq!(stored(&app, id).await, (mails.len() as i64, 1, 1));
+    assert!(mails.len() >= 2);
+    assert!(mails[mailbox[0]].raw.contains("Laporan telah dicatat"));
     assert!(to(&mails, &tech).is_empty(), "no mail to the actor");
     let ack = &mails[reporter[0]];
     assert!(ack.header("subject").contains(number), "{ack:?}");
@@ -246,6 +264,13 @@ async fn participants_get_threaded_notices_in_bahasa_indonesia() {
     // Every message has its own id.
     let ids: BTreeSet<&str> = mails.iter().map(|m| m.header("message-id")).collect();
     assert_eq!(ids.len(), mails.len());
+    let (rows, notices, bodies) = stored(&app, id).await;
+    assert_eq!(rows, mails.len() as i64);
+    assert_eq!(
+        bodies, notices,
+        "one body a notice, however many recipients"
+    );
+    assert!(rows > notices);
     // The outbox records what was sent.
     let outbox = app
         .get(

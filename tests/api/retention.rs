@@ -106,6 +106,25 @@ async fn reporter_details_go_after_the_period_and_the_trail_still_verifies() {
     assert_eq!(done.personal_values, 5);
     assert_eq!(done.participants, 1);
     assert!(done.mail >= 2, "{done:?}");
+    // The erased rows name no body, the other recipients' rows keep the body they shared,
+    // and no body is left that no row names.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE recipient LIKE 'erased:%' AND body_id IS NOT NULL").await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE recipient NOT LIKE 'erased:%' AND body_id IS NULL").await,
+        0
+    );
+    assert!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE recipient NOT LIKE 'erased:%'")
+            .await
+            > 0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox_bodies b WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = b.id)").await,
+        0
+    );
     assert_eq!(done.legacy_events, 0);
 
     let t = app

@@ -1,9 +1,12 @@
 //! What retention reads and erases beside the ticket row and `personal_data`.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::outbox::dsl as o;
+use crate::db::schema::outbox_bodies::dsl as b;
 use crate::db::schema::tickets::dsl as t;
 use crate::db::DbConn;
 
@@ -30,22 +33,23 @@ pub fn due(
         .load(conn)
 }
 
-/// Removes the addresses and bodies of a ticket's mail to `addresses` (the body greets the
-/// reporter by name); the row stays as the record that a notice was sent. A notice still
-/// queued to such an address is parked as dead instead of being sent. Returns the rows
-/// changed.
+/// Removes the addresses and bodies of a ticket's mail to `addresses` (a body may quote
+/// what the reporter wrote); the row stays as the record that a notice was sent. A body the
+/// notice's other recipients share stays theirs; one nobody names any more is deleted. A
+/// notice still queued to such an address is parked as dead instead of being sent. Returns
+/// the rows changed.
 pub fn erase_mail(
     conn: &mut DbConn,
     ticket_id: &str,
     addresses: &[String],
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let rows: Vec<(String, String)> = o::outbox
+    let rows: Vec<(String, String, String, Option<String>)> = o::outbox
         .filter(o::ticket_id.eq(ticket_id))
         .filter(o::recipient.eq_any(addresses))
-        .select((o::id, o::status))
+        .select((o::id, o::status, o::source_id, o::body_id))
         .load(conn)?;
-    for (id, status) in &rows {
+    for (id, status, _, _) in &rows {
         let status = if status == "queued" {
             "dead"
         } else {
@@ -54,8 +58,7 @@ pub fn erase_mail(
         diesel::update(o::outbox.find(id))
             .set((
                 o::recipient.eq(format!("erased:{id}")),
-                o::body_text.eq(""),
-                o::body_html.eq(""),
+                o::body_id.eq(None::<String>),
                 o::status.eq(status),
                 o::lease_owner.eq(None::<String>),
                 o::lease_until.eq(None::<NaiveDateTime>),
@@ -64,6 +67,20 @@ pub fn erase_mail(
                     at.format("%Y-%m-%d %H:%M:%S UTC")
                 ))),
             ))
+            .execute(conn)?;
+    }
+    let bodies: BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter_map(|(_, _, source, body)| Some((source.as_str(), body.as_deref()?)))
+        .collect();
+    for (source, body) in bodies {
+        // The rows sharing a body are one notice's: found by its source through the
+        // outbox's unique (source_id, recipient) index.
+        let named = o::outbox
+            .filter(o::source_id.eq(source))
+            .filter(o::body_id.eq(body));
+        diesel::delete(b::outbox_bodies.find(body))
+            .filter(diesel::dsl::not(diesel::dsl::exists(named)))
             .execute(conn)?;
     }
     Ok(rows.len())
