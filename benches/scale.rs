@@ -1524,7 +1524,10 @@ async fn main() {
         raw.exec("VACUUM (ANALYZE)");
         println!("VACUUM (ANALYZE): {:.1} s", t.elapsed().as_secs_f64());
     } else {
-        raw.exec("PRAGMA optimize = 0x10002");
+        raw.exec(&format!(
+            "PRAGMA optimize = {:#x}",
+            spbe_desk::db::SQLITE_OPTIMIZE
+        ));
         println!("PRAGMA optimize: {:.1} s", t.elapsed().as_secs_f64());
     }
     let tickets_now = raw.number("SELECT count(*) AS n FROM tickets");

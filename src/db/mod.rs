@@ -128,6 +128,14 @@ impl DbManager {
 /// the backstop for when that job is behind or not running (a CLI command).
 pub const WAL_BACKSTOP_PAGES: u32 = 16_384;
 
+/// The `PRAGMA optimize` mask each SQLite connection runs when it opens: check every table
+/// (0x10000) and analyse those whose size changed much (0x2), each within a bounded sample
+/// of rows (0x10). A mask given replaces SQLite's default, which has 0x10; without it the
+/// analysis read every index whole, holding the write lock all the while: 41 to 55 s at
+/// 1,000,000 tickets (the scale bench's statistics step), so a connection the pool opened
+/// after the tables had grown tenfold stalled every write of the desk as long.
+pub const SQLITE_OPTIMIZE: u32 = 0x10012;
+
 /// Opens one connection of the backend named by the URL, with per-connection settings.
 pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::ConnectionError> {
     match url {
@@ -156,7 +164,7 @@ pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::Connec
             // nothing else gathers on SQLite: `optimize` on open (SQLite's advice for
             // long-lived connections; r2d2 renews each within 30 minutes) analyses the
             // tables whose size changed much since their last analysis, sampling a bounded
-            // number of rows.
+            // number of rows (`SQLITE_OPTIMIZE`).
             let synchronous = match sync {
                 SqliteSync::Full => "FULL",
                 SqliteSync::Normal => "NORMAL",
@@ -166,7 +174,7 @@ pub fn establish(url: &DbUrl, sync: SqliteSync) -> Result<DbConn, diesel::Connec
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                  PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
                  PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}; \
-                 PRAGMA optimize = 0x10002;"
+                 PRAGMA optimize = {SQLITE_OPTIMIZE:#x};"
             ))
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))

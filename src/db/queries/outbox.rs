@@ -83,7 +83,7 @@ pub fn restore(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
 }
 
 /// Outbox rows with their bodies, for `load`ing as `OutboxRow`s (`OutboxRow::joined`).
-pub type Joined = (OutboxRecord, Option<(String, String)>);
+type Joined = (OutboxRecord, Option<(String, String)>);
 
 /// The outbox left-joined to the bodies: a row whose recipient was erased has none.
 macro_rules! joined {
