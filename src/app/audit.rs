@@ -227,38 +227,41 @@ pub(crate) fn reveal(e: &mut AuditEvent, personal: &HashMap<String, Option<Strin
 }
 
 impl App {
-    /// Signs a checkpoint over the heads of every chain as they are now.
+    /// Signs a checkpoint over the heads of every chain as they are now. The walk reads
+    /// every event (time grows with the trail) from one snapshot, and only the checkpoint's
+    /// row is written, in a transaction of its own: in a write transaction the walk had
+    /// held SQLite's write lock, and every change of the desk waited, for all of it.
     pub fn audit_checkpoint(&self, key: &SigningKey) -> AppResult<(i64, String)> {
         let now = self.now();
-        self.write(|conn| {
+        let heads = self.in_snapshot(|conn| {
             let mut heads: Vec<Head> = Vec::new();
             let mut events = 0;
-            if let Some(broken) = walk(conn, |h| heads.push(h), &mut events)? {
-                return Err(AppError::Conflict(format!(
+            match walk(conn, |h| heads.push(h), &mut events)? {
+                Some(broken) => Err(AppError::Conflict(format!(
                     "the audit trail is broken, so it is not signed: {broken}"
-                )));
+                ))),
+                None => Ok(heads),
             }
-            let root = merkle_root(&heads);
-            let signature = key.sign(root.as_bytes());
-            q::insert_checkpoint(
-                conn,
-                &NewAuditCheckpoint {
-                    created_at: now.naive_utc(),
-                    heads: serde_json::to_string(&heads)
-                        .map_err(|e| AppError::Internal(e.into()))?,
-                    root: root.clone(),
-                    public_key: hex::encode(key.verifying_key().to_bytes()),
-                    signature: hex::encode(signature.to_bytes()),
-                },
-            )?;
-            Ok((heads.len() as i64, root))
-        })
+        })?;
+        let root = merkle_root(&heads);
+        let signature = key.sign(root.as_bytes());
+        let checkpoint = NewAuditCheckpoint {
+            created_at: now.naive_utc(),
+            heads: serde_json::to_string(&heads).map_err(|e| AppError::Internal(e.into()))?,
+            root: root.clone(),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
+            signature: hex::encode(signature.to_bytes()),
+        };
+        self.write(|conn| Ok(q::insert_checkpoint(conn, &checkpoint)?))?;
+        Ok((heads.len() as i64, root))
     }
 
     /// Verifies every chain and every checkpoint. Checkpoints are checked against `key` (the
-    /// operator's public key, never the one stored beside them) when it is given.
+    /// operator's public key, never the one stored beside them) when it is given. One
+    /// snapshot: the personal values are read before the events that refer to them, and a
+    /// ticket made between the two reads must not look like a broken chain.
     pub fn verify_audit(&self, key: Option<&VerifyingKey>) -> AppResult<AuditReport> {
-        self.read(|conn| {
+        self.in_snapshot(|conn| {
             let mut report = AuditReport {
                 events: 0,
                 chains: 0,
@@ -279,6 +282,25 @@ impl App {
                 }
             }
             Ok(report)
+        })
+    }
+
+    /// `f` on one consistent snapshot of the database (`Db::snapshot`), its own errors kept.
+    fn in_snapshot<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let mut out = None;
+        self.db
+            .snapshot(|conn| {
+                out = Some(f(conn));
+                Ok(())
+            })
+            .map_err(|e| match e.downcast::<crate::db::DbError>() {
+                Ok(db) => AppError::from(db),
+                Err(other) => AppError::Internal(other),
+            })?;
+        out.unwrap_or_else(|| {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "the snapshot ran nothing"
+            )))
         })
     }
 }
