@@ -631,7 +631,7 @@ impl Db {
 }
 
 /// Rows per multi-row INSERT on PostgreSQL: well under its limit of 65,535 bound parameters
-/// for the widest row written in bulk (the outbox, 20 columns).
+/// for the widest row written in bulk (the outbox, 19 columns).
 pub const INSERT_CHUNK: usize = 500;
 
 /// At most this many rows `insert_rows!` inserts row by row on SQLite. Measured: a
